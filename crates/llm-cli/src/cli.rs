@@ -1,0 +1,131 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::backend::Backend;
+
+/// Build, run and convert GPT models on Burn.
+#[derive(Debug, Parser)]
+#[command(name = "llm", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where the model runs (must be compiled in; `cargo xtask` builds the one you name).
+    #[arg(long, global = true, value_enum)]
+    pub backend: Option<Backend>,
+    /// Data directory (default: $LLM_DATA_DIR, else datasets/cache).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Random seed.
+    #[arg(long, global = true, default_value_t = 123)]
+    pub seed: u64,
+    /// Print machine-readable results as JSON instead of key=value lines.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output on stderr (-v: info, -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Text to GPT-2 token ids (or back with --decode); `tokenize train` trains a BPE.
+    Tokenize(TokenizeArgs),
+    /// Continue a prompt with a model, streamed to stdout.
+    Generate(GenerateArgs),
+    /// Mean next-token loss and perplexity of a model on a text file.
+    Perplexity(PerplexityArgs),
+    /// Write any loadable model as a Hugging Face GPT-2 directory.
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TokenizeArgs {
+    #[command(subcommand)]
+    pub train: Option<TokenizeCommand>,
+    /// The text to tokenize (or, with --decode, space-separated ids).
+    #[arg(long, conflicts_with = "file")]
+    pub text: Option<String>,
+    /// A file to tokenize (or, with --decode, holding space-separated ids).
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// `gpt2`, a tokenizer.json, or a model directory.
+    #[arg(long, default_value = "gpt2")]
+    pub tokenizer: String,
+    /// Turn ids back into text.
+    #[arg(long)]
+    pub decode: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenizeCommand {
+    /// Train a byte-level BPE on a text file and save it as tokenizer.json.
+    Train(TokenizeTrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenizeTrainArgs {
+    /// UTF-8 text to train on.
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Vocabulary size, including the 256 byte tokens and <|endoftext|>.
+    #[arg(long)]
+    pub vocab_size: usize,
+    /// Where to write the tokenizer.json.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// A model directory (Hugging Face GPT-2, or the book's model.pth + config.json).
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub prompt: String,
+    #[arg(long, default_value_t = 50)]
+    pub max_new_tokens: usize,
+    /// 0 is greedy decoding.
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f32,
+    #[arg(long)]
+    pub top_k: Option<usize>,
+    #[arg(long)]
+    pub top_p: Option<f32>,
+    /// Recompute every step instead of using the KV cache (same output, slower).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PerplexityArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// UTF-8 text file to score.
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Window length (default and maximum: the model's context length).
+    #[arg(long)]
+    pub context: Option<usize>,
+    /// Windows per forward pass.
+    #[arg(long, default_value_t = 4)]
+    pub batch_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Any loadable model directory.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The Hugging Face directory to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}

@@ -1,0 +1,51 @@
+use std::io::Write;
+
+use llm_data::tokenizer::StreamDecoder;
+use llm_model::generation::{GenerateOptions, SamplingConfig, generate};
+
+use crate::cli::{GenerateArgs, GlobalArgs};
+
+pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let device = super::selected_device(global)?;
+    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device)?;
+    if !(args.temperature >= 0.0) {
+        anyhow::bail!("--temperature must be 0 (greedy) or positive, got {}", args.temperature);
+    }
+    if args.top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
+        anyhow::bail!("--top-p must be in (0, 1]");
+    }
+    let prompt = tokenizer.encode(&args.prompt);
+    if prompt.is_empty() {
+        anyhow::bail!("--prompt is empty: generation needs at least one token");
+    }
+    let options = GenerateOptions {
+        max_new_tokens: args.max_new_tokens,
+        sampling: SamplingConfig {
+            temperature: args.temperature,
+            top_k: args.top_k,
+            top_p: args.top_p,
+        },
+        seed: global.seed,
+        stop_token: tokenizer.end_of_text(),
+        use_cache: !args.no_cache,
+    };
+    let stop = options.stop_token;
+    let mut stream = StreamDecoder::new(&tokenizer);
+    let mut stdout = std::io::stdout().lock();
+    let mut failed = None;
+    generate(&gpt, &prompt, &options, |token| {
+        if Some(token) == stop || failed.is_some() {
+            return;
+        }
+        let text = stream.push(token);
+        if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+            failed = Some(e);
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    write!(stdout, "{}", stream.finish())?;
+    writeln!(stdout)?;
+    Ok(())
+}

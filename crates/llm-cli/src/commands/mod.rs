@@ -1,0 +1,41 @@
+mod convert;
+mod generate;
+mod model_dir;
+mod perplexity;
+mod tokenize;
+
+use crate::backend::{Backend, device};
+use crate::cli::{Cli, Command, GlobalArgs};
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Tokenize(args) => tokenize::run(args, global),
+        Command::Generate(args) => generate::run(args, global),
+        Command::Perplexity(args) => perplexity::run(args, global),
+        Command::Convert(args) => convert::run(args, global),
+    }
+}
+
+/// The device of `--backend` (default: the first one compiled in).
+pub(crate) fn selected_device(global: &GlobalArgs) -> anyhow::Result<burn::tensor::Device> {
+    let backend = global.backend.unwrap_or_else(Backend::default_compiled);
+    tracing::info!(%backend, "device");
+    device(backend)
+}
+
+/// Prints `key=value` lines, or one JSON object with `--json`.
+pub(crate) fn print_results(global: &GlobalArgs, pairs: &[(&str, serde_json::Value)]) {
+    if global.json {
+        let map: serde_json::Map<String, serde_json::Value> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        println!("{}", serde_json::Value::Object(map));
+    } else {
+        for (k, v) in pairs {
+            match v {
+                serde_json::Value::String(s) => println!("{k}={s}"),
+                other => println!("{k}={other}"),
+            }
+        }
+    }
+}

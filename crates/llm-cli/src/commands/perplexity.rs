@@ -1,0 +1,41 @@
+use indicatif::{ProgressBar, ProgressStyle};
+use llm_data::corpus::read_text_file;
+use llm_model::eval::sequence_loss;
+
+use crate::cli::{GlobalArgs, PerplexityArgs};
+
+pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let device = super::selected_device(global)?;
+    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device)?;
+    let max = gpt.config().context_length;
+    let context = args.context.unwrap_or(max);
+    if context == 0 || context > max {
+        anyhow::bail!("--context must be between 1 and the model's context length {max}, got {context}");
+    }
+    let text = read_text_file(&args.file)?;
+    let ids = tokenizer.encode(&text);
+    if ids.len() < 2 {
+        anyhow::bail!(
+            "{}: {} token(s); perplexity needs at least 2",
+            args.file.display(),
+            ids.len()
+        );
+    }
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("scoring {bar:40} {pos}/{len} windows ({eta})").expect("valid template"),
+    );
+    let result = sequence_loss(&gpt, &ids, context, args.batch_size, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    super::print_results(
+        global,
+        &[
+            ("tokens", result.tokens.into()),
+            ("loss", format!("{:.6}", result.loss).into()),
+            ("perplexity", format!("{:.4}", result.perplexity()).into()),
+        ],
+    );
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! The `llm` binary end to end, as the README uses it (on tiny settings).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use llm_model::GptConfig;
+use llm_model::weights::{load_model, save_hf_dir};
+
+fn llm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_llm"))
+        .args(args)
+        .env("LLM_DATA_DIR", data_dir())
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = llm(args);
+    assert!(out.status.success(), "llm {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail; returns its stderr, which must be one line.
+fn fails(args: &[&str]) -> String {
+    let out = llm(args);
+    assert!(!out.status.success(), "llm {args:?} should fail");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "one error line expected: {stderr}");
+    lines[0].to_string()
+}
+
+fn data_dir() -> PathBuf {
+    match std::env::var_os("LLM_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+fn verdict() -> String {
+    data_dir().join("the-verdict.txt").display().to_string()
+}
+
+fn model_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../llm-model/tests/fixtures").join(name)
+}
+
+/// A random-weight GPT with GPT-2's vocabulary, saved as a model directory.
+fn tiny_model_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = GptConfig {
+        vocab_size: 50257,
+        context_length: 32,
+        emb_dim: 16,
+        n_heads: 2,
+        n_layers: 1,
+        dropout: 0.0,
+        qkv_bias: true,
+        tie_embeddings: true,
+        layer_norm_eps: 1e-5,
+    };
+    let gpt = config.init(&burn::tensor::Device::flex()).unwrap();
+    save_hf_dir(&gpt, dir.path()).unwrap();
+    dir
+}
+
+#[test]
+fn tokenize_and_decode_the_books_sentence() {
+    let ids = ok(&["tokenize", "--text", "Hello, do you like tea? <|endoftext|> In the sunlit terraces of someunknownPlace."]);
+    assert_eq!(ids.trim(), "15496 11 466 345 588 8887 30 220 50256 554 262 4252 18250 8812 2114 286 617 34680 27271 13");
+    assert_eq!(ok(&["tokenize", "--decode", "--text", "15496 11 466 345 588 8887 30"]).trim_end(), "Hello, do you like tea?");
+    let ids = ok(&["tokenize", "--file", &verdict()]);
+    assert_eq!(ids.split_whitespace().count(), 5145);
+}
+
+#[test]
+fn tokenize_train_writes_a_tokenizer_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tok.json");
+    let out_s = out.display().to_string();
+    let printed = ok(&["tokenize", "train", "--file", &verdict(), "--vocab-size", "400", "--out", &out_s]);
+    assert!(printed.contains("vocab_size=400"), "{printed}");
+    let ids = ok(&["tokenize", "--tokenizer", &out_s, "--text", "I had always thought Jack Gisburn"]);
+    let text = ok(&["tokenize", "--tokenizer", &out_s, "--decode", "--text", ids.trim()]);
+    assert_eq!(text.trim_end(), "I had always thought Jack Gisburn");
+}
+
+#[test]
+fn generate_is_reproducible_and_the_cache_changes_nothing() {
+    let model = tiny_model_dir();
+    let m = model.path().to_str().unwrap();
+    let base = ["generate", "--model", m, "--prompt", "Every effort moves you", "--max-new-tokens", "40"];
+    let greedy = ok(&base);
+    assert!(!greedy.trim().is_empty());
+    assert_eq!(greedy, ok(&[&base[..], &["--no-cache"]].concat()), "greedy with and without KV cache");
+    let sample = |seed: &str| ok(&[&base[..], &["--temperature", "1.0", "--top-k", "50", "--top-p", "0.95", "--seed", seed]].concat());
+    assert_eq!(sample("7"), sample("7"), "same seed, same sample");
+    assert_ne!(sample("7"), sample("8"), "another seed, another sample");
+}
+
+#[test]
+fn perplexity_prints_tokens_loss_and_perplexity() {
+    let model = tiny_model_dir();
+    let m = model.path().to_str().unwrap();
+    let out = ok(&["perplexity", "--model", m, "--file", &verdict()]);
+    let get = |key: &str| -> f64 {
+        out.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap().parse().unwrap()
+    };
+    assert_eq!(get("tokens"), 5144.0, "every token but the first is predicted");
+    let (loss, ppl) = (get("loss"), get("perplexity"));
+    assert!((ppl - loss.exp()).abs() / ppl < 1e-3, "{out}");
+    // An untrained model is near uniform over 50,257 tokens: ln(50257) = 10.8.
+    assert!((9.0..13.0).contains(&loss), "{out}");
+    let json = ok(&["perplexity", "--model", m, "--file", &verdict(), "--context", "16", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["tokens"], 5144);
+    let err = fails(&["perplexity", "--model", m, "--file", &verdict(), "--context", "64"]);
+    assert!(err.contains("--context") && err.contains("32"), "{err}");
+}
+
+#[test]
+fn convert_writes_a_hugging_face_directory() {
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("gpt2-dir");
+    let printed = ok(&["convert", "--model", model_fixture("book").to_str().unwrap(), "--out", dest.to_str().unwrap()]);
+    assert!(printed.contains("out="), "{printed}");
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        assert!(dest.join(file).is_file(), "{file}");
+    }
+    let device = burn::tensor::Device::flex();
+    let ids = burn::tensor::Tensor::<2, burn::tensor::Int>::from_data([[1i64, 2, 3, 4, 5]], &device);
+    let a: Vec<f32> = load_model(&model_fixture("book"), &device).unwrap().forward(ids.clone()).into_data().iter::<f32>().collect();
+    let b: Vec<f32> = load_model(&dest, &device).unwrap().forward(ids).into_data().iter::<f32>().collect();
+    let diff = a.iter().zip(&b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    assert!(diff < 1e-5, "converted model differs by {diff}");
+}
+
+#[test]
+fn errors_are_one_line() {
+    let err = fails(&["generate", "--model", "/no/such/model", "--prompt", "hi"]);
+    assert!(err.contains("/no/such/model"), "{err}");
+    let model = tiny_model_dir();
+    let m = model.path().to_str().unwrap();
+    let err = fails(&["generate", "--model", m, "--prompt", ""]);
+    assert!(err.contains("--prompt"), "{err}");
+    let err = fails(&["generate", "--model", model_fixture("hf-tied").to_str().unwrap(), "--prompt", "hi"]);
+    assert!(err.contains("50257") && err.contains("512"), "tokenizer larger than the model: {err}");
+    let err = fails(&["tokenize", "--file", "/no/such/file.txt"]);
+    assert!(err.contains("/no/such/file.txt"), "{err}");
+    let err = fails(&["generate", "--model", m, "--prompt", "hi", "--backend", "cuda"]);
+    assert!(err.contains("cargo xtask") && err.contains("--backend cuda"), "{err}");
+}

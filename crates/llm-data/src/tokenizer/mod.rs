@@ -1,0 +1,13 @@
+//! Tokenizers: GPT-2's byte-level BPE and any Hugging Face `tokenizer.json`.
+
+mod byte_level;
+mod gpt2_files;
+mod stream;
+mod tokenizer;
+mod train;
+
+pub use byte_level::{bytes_to_unicode, unicode_to_bytes};
+pub use gpt2_files::{gpt2_merges, gpt2_vocab, hf_from_vocab_merges, read_openai_files};
+pub use stream::StreamDecoder;
+pub use tokenizer::{END_OF_TEXT, END_OF_TEXT_ID, TOKENIZER_FILE, Tokenizer};
+pub use train::train_bpe;

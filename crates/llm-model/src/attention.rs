@@ -1,0 +1,82 @@
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Bool, Device, Tensor};
+
+use crate::kv_cache::LayerKv;
+
+#[derive(Config, Debug)]
+pub struct CausalSelfAttentionConfig {
+    pub d_model: usize,
+    pub n_heads: usize,
+    #[config(default = 0.0)]
+    pub dropout: f64,
+    #[config(default = true)]
+    pub qkv_bias: bool,
+}
+
+/// Causal multi-head self-attention with GPT-2's fused query/key/value projection.
+///
+/// `c_attn` holds `[W_query | W_key | W_value]` side by side (`[d_model, 3 d_model]`), as
+/// GPT-2 checkpoints store it; `c_proj` is the book's `out_proj`.
+#[derive(Module, Debug)]
+pub struct CausalSelfAttention {
+    pub c_attn: Linear,
+    pub c_proj: Linear,
+    pub attn_dropout: Dropout,
+    pub n_heads: usize,
+}
+
+impl CausalSelfAttentionConfig {
+    pub fn init(&self, device: &Device) -> CausalSelfAttention {
+        CausalSelfAttention {
+            c_attn: LinearConfig::new(self.d_model, 3 * self.d_model)
+                .with_bias(self.qkv_bias)
+                .init(device),
+            c_proj: LinearConfig::new(self.d_model, self.d_model).init(device),
+            attn_dropout: DropoutConfig::new(self.dropout).init(),
+            n_heads: self.n_heads,
+        }
+    }
+}
+
+impl CausalSelfAttention {
+    /// Attends each position to itself and the positions before it, including those held
+    /// in `cache` (which is extended by this call's keys and values).
+    ///
+    /// # Shapes
+    /// - x: `[batch, seq, d_model]`
+    /// - output: `[batch, seq, d_model]`
+    pub fn forward(&self, x: Tensor<3>, cache: Option<&mut LayerKv>) -> Tensor<3> {
+        let [b, t, d] = x.dims();
+        let (h, hd) = (self.n_heads, d / self.n_heads);
+        let device = x.device();
+
+        let qkv = self.c_attn.forward(x); // [b, t, 3d]
+        let heads = |i: usize| {
+            qkv.clone()
+                .narrow(2, i * d, d)
+                .reshape([b, t, h, hd])
+                .swap_dims(1, 2) // [b, h, t, hd]
+        };
+        let (q, k, v) = (heads(0), heads(1), heads(2));
+        let (k, v) = match cache {
+            Some(cache) => cache.append(k, v),
+            None => (k, v),
+        };
+        let s = k.dims()[2]; // past + t
+        let past = s - t;
+
+        let scores = q.matmul(k.swap_dims(2, 3)) / (hd as f64).sqrt(); // [b, h, t, s]
+        // Query i sits at position past + i and may see keys 0..=past + i.
+        let hidden = Tensor::<2, Bool>::tril_mask([t, s], past as i64, &device)
+            .unsqueeze::<4>()
+            .expand([b, h, t, s]);
+        let weights = softmax(scores.mask_fill(hidden, f32::NEG_INFINITY), 3);
+        let weights = self.attn_dropout.forward(weights);
+
+        let context = weights.matmul(v).swap_dims(1, 2).reshape([b, t, d]); // [b, t, d]
+        self.c_proj.forward(context)
+    }
+}

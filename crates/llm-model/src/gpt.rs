@@ -1,0 +1,118 @@
+use burn::module::Module;
+use burn::nn::{
+    Dropout, DropoutConfig, Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear,
+    LinearConfig,
+};
+use burn::tensor::{Device, Int, Tensor};
+
+use crate::block::Block;
+use crate::{GptConfig, KvCache, ModelError};
+
+/// The GPT model of the book (chapter 4), laid out as GPT-2 checkpoints are.
+///
+/// Field names are the Hugging Face GPT-2 tensor names (`wte`, `wpe`, `h.N.attn.c_attn`,
+/// `ln_f`, `lm_head`), so [`crate::weights`] maps checkpoints one to one. The book's names
+/// map as: `tok_emb`→`wte`, `pos_emb`→`wpe`, `trf_blocks`→`h`, `att.W_query|W_key|W_value`
+/// →`attn.c_attn` (concatenated), `att.out_proj`→`attn.c_proj`, `ff.layers.0|2`→
+/// `mlp.c_fc|c_proj`, `norm1|norm2`→`ln_1|ln_2`, `final_norm`→`ln_f`, `out_head`→`lm_head`.
+#[derive(Module, Debug)]
+pub struct Gpt {
+    pub wte: Embedding,
+    pub wpe: Embedding,
+    pub drop: Dropout,
+    pub h: Vec<Block>,
+    pub ln_f: LayerNorm,
+    /// `None` when the output head is tied to `wte`.
+    pub lm_head: Option<Linear>,
+    #[module(skip)]
+    config: GptConfig,
+}
+
+impl GptConfig {
+    /// A freshly initialised model (PyTorch's default initialisation, as in the book:
+    /// embeddings `N(0, 1)`, linear layers Kaiming-uniform).
+    pub fn init(&self, device: &Device) -> Result<Gpt, ModelError> {
+        self.validate()?;
+        Ok(Gpt {
+            wte: EmbeddingConfig::new(self.vocab_size, self.emb_dim).init(device),
+            wpe: EmbeddingConfig::new(self.context_length, self.emb_dim).init(device),
+            drop: DropoutConfig::new(self.dropout).init(),
+            h: (0..self.n_layers).map(|_| Block::new(self, device)).collect(),
+            ln_f: LayerNormConfig::new(self.emb_dim)
+                .with_epsilon(self.layer_norm_eps)
+                .init(device),
+            lm_head: (!self.tie_embeddings).then(|| {
+                LinearConfig::new(self.emb_dim, self.vocab_size)
+                    .with_bias(false)
+                    .init(device)
+            }),
+            config: self.clone(),
+        })
+    }
+}
+
+impl Gpt {
+    pub fn config(&self) -> &GptConfig {
+        &self.config
+    }
+
+    /// Next-token logits for every position.
+    ///
+    /// # Shapes
+    /// - ids: `[batch, seq]` with `seq <= context_length`
+    /// - output: `[batch, seq, vocab_size]`
+    pub fn forward(&self, ids: Tensor<2, Int>) -> Tensor<3> {
+        self.logits(self.hidden(ids, None))
+    }
+
+    /// Like [`forward`](Self::forward) for the tokens that follow those already in `cache`,
+    /// which this call extends. Logits equal those of a full forward pass over all tokens.
+    pub fn forward_cached(&self, ids: Tensor<2, Int>, cache: &mut KvCache) -> Tensor<3> {
+        self.logits(self.hidden(ids, Some(cache)))
+    }
+
+    /// Final-norm hidden states, `[batch, seq, emb_dim]` (what classification heads read).
+    pub fn hidden(&self, ids: Tensor<2, Int>, mut cache: Option<&mut KvCache>) -> Tensor<3> {
+        let [_, t] = ids.dims();
+        let past = cache.as_ref().map_or(0, |c| c.len());
+        assert!(
+            past + t <= self.config.context_length,
+            "sequence of {} tokens exceeds the context length {}",
+            past + t,
+            self.config.context_length
+        );
+        let device = ids.device();
+        let positions = Tensor::<1, Int>::arange(past as i64..(past + t) as i64, &device)
+            .unsqueeze::<2>(); // [1, t]
+        let x = self.wte.forward(ids) + self.wpe.forward(positions); // [b, t, d]
+        let mut x = self.drop.forward(x);
+        for (i, block) in self.h.iter().enumerate() {
+            let layer = cache.as_deref_mut().map(|c| &mut c.layers[i]);
+            x = block.forward(x, layer);
+        }
+        if let Some(cache) = cache {
+            cache.advance(t);
+        }
+        self.ln_f.forward(x)
+    }
+
+    /// Projects hidden states to vocabulary logits: `[b, t, d] -> [b, t, vocab]`.
+    pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
+        match &self.lm_head {
+            Some(head) => head.forward(hidden),
+            None => {
+                let [b, t, d] = hidden.dims();
+                let wte = self.wte.weight.val().transpose(); // [d, vocab]
+                hidden
+                    .reshape([b * t, d])
+                    .matmul(wte)
+                    .reshape([b, t, self.config.vocab_size])
+            }
+        }
+    }
+
+    /// An empty cache sized for this model.
+    pub fn new_cache(&self) -> KvCache {
+        KvCache::new(self.config.n_layers)
+    }
+}

@@ -1,0 +1,28 @@
+//! A backend-generic GPT-2 style transformer on Burn 0.22.
+//!
+//! Everything here takes a `&Device` and never names a backend: the same model runs on
+//! flex, ndarray, wgpu or LibTorch, whichever device the caller builds.
+//!
+//! - [`GptConfig`]: hyper-parameters and presets (GPT-2 small…xl, the book's `GPT_CONFIG_124M`);
+//! - [`Gpt`]: token + position embeddings, pre-norm blocks of causal multi-head attention
+//!   and a 4× GELU feed-forward, final norm and an output head (tied or not);
+//! - [`KvCache`]: the explicit key/value cache for incremental decoding;
+//! - [`generation`]: samplers and the generation loop;
+//! - [`weights`]: Hugging Face GPT-2 directories and the book's PyTorch state dicts.
+
+pub mod attention;
+pub mod block;
+pub mod config;
+pub mod error;
+pub mod eval;
+pub mod generation;
+pub mod gpt;
+pub mod kv_cache;
+pub mod loss;
+pub mod mlp;
+pub mod weights;
+
+pub use config::GptConfig;
+pub use error::ModelError;
+pub use gpt::Gpt;
+pub use kv_cache::KvCache;

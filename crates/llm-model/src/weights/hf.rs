@@ -1,0 +1,86 @@
+use std::collections::HashMap;
+use std::path::Path;
+
+use burn::tensor::Device;
+
+use super::{
+    HfGpt2Config, HostTensor, TensorMap, from_tensor_map, read_safetensors, to_tensor_map,
+    write_atomically, write_safetensors,
+};
+use crate::{Gpt, ModelError};
+
+pub const CONFIG_FILE: &str = "config.json";
+pub const WEIGHTS_FILE: &str = "model.safetensors";
+/// The prefix `GPT2LMHeadModel` puts before the transformer's tensors.
+const PREFIX: &str = "transformer.";
+
+/// Reads the `config.json` of a Hugging Face GPT-2 directory.
+pub fn read_hf_config(dir: &Path) -> Result<HfGpt2Config, ModelError> {
+    let path = dir.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| ModelError::Config {
+        path,
+        message: e.to_string(),
+    })
+}
+
+/// Loads a Hugging Face GPT-2 directory (`config.json` + `model.safetensors`).
+///
+/// Accepts tensor names with or without the `transformer.` prefix, a tied or separate
+/// `lm_head.weight`, and ignores the attention-mask buffers (`attn.bias`, `attn.masked_bias`).
+/// Conv1D weights are already `[in, out]`, Burn's `Linear` layout, so nothing is transposed
+/// but `lm_head`.
+pub fn load_hf_dir(dir: &Path, device: &Device) -> Result<Gpt, ModelError> {
+    let config = read_hf_config(dir)?.to_config().map_err(|e| match e {
+        ModelError::InvalidConfig(message) => ModelError::Config {
+            path: dir.join(CONFIG_FILE),
+            message,
+        },
+        other => other,
+    })?;
+    let raw = read_safetensors(&dir.join(WEIGHTS_FILE))?;
+    let mut map = TensorMap::new();
+    for (name, tensor) in raw.into_iter() {
+        let name = name.strip_prefix(PREFIX).unwrap_or(&name).to_string();
+        map.insert(name, tensor);
+    }
+    map.discard(|n| n.ends_with(".attn.bias") || n.ends_with(".attn.masked_bias"));
+    if config.tie_embeddings {
+        map.discard(|n| n == "lm_head.weight");
+    }
+    if !config.qkv_bias {
+        map.discard(|n| n.ends_with(".attn.c_attn.bias"));
+    }
+    from_tensor_map(&config, map, device)
+}
+
+/// Saves a model as a Hugging Face GPT-2 directory that
+/// `transformers.GPT2LMHeadModel.from_pretrained(dir)` loads, with the tensor names that
+/// `save_pretrained` writes. Tokenizer files are the caller's (see `llm-data`).
+pub fn save_hf_dir(gpt: &Gpt, dir: &Path) -> Result<(), ModelError> {
+    let config = gpt.config();
+    std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
+    let mut tensors: Vec<(String, HostTensor)> = Vec::new();
+    for (name, tensor) in to_tensor_map(gpt).into_iter() {
+        let name = if name.starts_with("lm_head.") {
+            name
+        } else {
+            format!("{PREFIX}{name}")
+        };
+        tensors.push((name, tensor));
+    }
+    if !config.qkv_bias {
+        // GPT-2's Conv1D always has a bias: a zero one computes the same function.
+        for i in 0..config.n_layers {
+            tensors.push((
+                format!("{PREFIX}h.{i}.attn.c_attn.bias"),
+                HostTensor::new(vec![3 * config.emb_dim], vec![0.0; 3 * config.emb_dim]),
+            ));
+        }
+    }
+    let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
+    write_safetensors(&dir.join(WEIGHTS_FILE), &tensors, metadata)?;
+    let json = serde_json::to_string_pretty(&HfGpt2Config::from_config(config))
+        .expect("config serialises");
+    write_atomically(&dir.join(CONFIG_FILE), json.as_bytes())
+}

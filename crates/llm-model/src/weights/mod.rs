@@ -1,0 +1,24 @@
+//! Model files: Hugging Face GPT-2 directories (`config.json` + `model.safetensors`) and the
+//! book's PyTorch state dicts (`config.json` + `model.pth`).
+//!
+//! Every format is read into a [`TensorMap`] in one canonical naming, GPT-2's (without the
+//! `transformer.` prefix) with GPT-2's Conv1D layout `[in, out]`; [`assign`] builds a
+//! [`Gpt`](crate::Gpt) from that map and exports one back to it.
+
+mod assign;
+mod atomic;
+mod book;
+mod hf;
+mod hf_config;
+mod model_dir;
+mod safetensors_io;
+mod tensor_map;
+
+pub use assign::{from_tensor_map, to_tensor_map};
+pub use atomic::write_atomically;
+pub use book::{BookConfig, load_book_dir};
+pub use hf::{load_hf_dir, save_hf_dir};
+pub use hf_config::HfGpt2Config;
+pub use model_dir::{ModelFormat, load_model, model_format};
+pub use safetensors_io::{read_safetensors, write_safetensors};
+pub use tensor_map::{HostTensor, TensorMap};
