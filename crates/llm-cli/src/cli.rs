@@ -86,7 +86,8 @@ pub struct TokenizeTrainArgs {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// A model directory (Hugging Face GPT-2, or the book's model.pth + config.json).
+    /// A model directory (Hugging Face GPT-2, or the book's model.pth + config.json), or a
+    /// preset name (gpt2-small, gpt-config-124m, ...) for a fresh untrained model.
     #[arg(long)]
     pub model: PathBuf,
     #[arg(long)]
@@ -107,11 +108,15 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct PerplexityArgs {
+    /// A model directory, or a preset name for a fresh untrained model.
     #[arg(long)]
     pub model: PathBuf,
-    /// UTF-8 text file to score.
+    /// UTF-8 text file to score (default: the --dataset from the data directory).
     #[arg(long)]
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
+    /// A data set of datasets/manifest.toml, used when no --file is given.
+    #[arg(long, default_value = "the-verdict", conflicts_with = "file")]
+    pub dataset: String,
     /// Window length (default and maximum: the model's context length).
     #[arg(long)]
     pub context: Option<usize>,
@@ -122,7 +127,7 @@ pub struct PerplexityArgs {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Any loadable model directory.
+    /// Any loadable model directory (or a preset name for a fresh model).
     #[arg(long)]
     pub model: PathBuf,
     /// The Hugging Face directory to write.

@@ -112,11 +112,25 @@ fn perplexity_prints_tokens_loss_and_perplexity() {
     assert!((ppl - loss.exp()).abs() / ppl < 1e-3, "{out}");
     // An untrained model is near uniform over 50,257 tokens: ln(50257) = 10.8.
     assert!((9.0..13.0).contains(&loss), "{out}");
-    let json = ok(&["perplexity", "--model", m, "--file", &verdict(), "--context", "16", "--json"]);
+    // Without --file: the default data set (the-verdict) from the data directory.
+    let json = ok(&["perplexity", "--model", m, "--context", "16", "--json"]);
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["tokens"], 5144);
     let err = fails(&["perplexity", "--model", m, "--file", &verdict(), "--context", "64"]);
     assert!(err.contains("--context") && err.contains("32"), "{err}");
+}
+
+#[test]
+fn presets_build_a_fresh_seeded_model() {
+    // Chapter 4: the book's GPTModel, untrained, generating from a prompt.
+    let run = |seed: &str| ok(&["generate", "--model", "gpt-config-124m", "--prompt", "Hello, I am", "--max-new-tokens", "4", "--seed", seed]);
+    let text = run("123");
+    assert!(!text.trim().is_empty());
+    assert_eq!(text, run("123"), "a seed fixes the initialisation");
+    let out = ok(&["perplexity", "--model", "gpt2-small", "--file", &verdict(), "--context", "32", "--batch-size", "8"]);
+    assert!(out.contains("tokens=5144"), "{out}");
+    let err = fails(&["generate", "--model", "gpt7", "--prompt", "x"]);
+    assert!(err.contains("gpt7") && err.contains("gpt-config-124m"), "{err}");
 }
 
 #[test]

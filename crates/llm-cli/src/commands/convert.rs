@@ -5,7 +5,7 @@ use crate::cli::{ConvertArgs, GlobalArgs};
 
 pub fn run(args: ConvertArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let device = super::selected_device(global)?;
-    let (gpt, tokenizer) = super::model_dir::load(&args.model, &device)?;
+    let (gpt, tokenizer) = super::model_dir::load(&args.model, &device, global.seed)?;
     save_hf_dir(&gpt, &args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
     tokenizer.save_to_dir(&args.out)?;
     super::print_results(

@@ -7,7 +7,7 @@ use crate::cli::{GenerateArgs, GlobalArgs};
 
 pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let device = super::selected_device(global)?;
-    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device)?;
+    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
     if !(args.temperature >= 0.0) {
         anyhow::bail!("--temperature must be 0 (greedy) or positive, got {}", args.temperature);
     }

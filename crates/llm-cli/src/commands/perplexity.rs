@@ -1,23 +1,27 @@
 use indicatif::{ProgressBar, ProgressStyle};
-use llm_data::corpus::read_text_file;
+use llm_data::corpus::{DataDir, read_text_file};
 use llm_model::eval::sequence_loss;
 
 use crate::cli::{GlobalArgs, PerplexityArgs};
 
 pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let device = super::selected_device(global)?;
-    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device)?;
+    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
     let max = gpt.config().context_length;
     let context = args.context.unwrap_or(max);
     if context == 0 || context > max {
         anyhow::bail!("--context must be between 1 and the model's context length {max}, got {context}");
     }
-    let text = read_text_file(&args.file)?;
+    let file = match &args.file {
+        Some(file) => file.clone(),
+        None => DataDir::resolve(global.data_dir.as_deref()).fetch(&args.dataset)?,
+    };
+    let text = read_text_file(&file)?;
     let ids = tokenizer.encode(&text);
     if ids.len() < 2 {
         anyhow::bail!(
             "{}: {} token(s); perplexity needs at least 2",
-            args.file.display(),
+            file.display(),
             ids.len()
         );
     }
