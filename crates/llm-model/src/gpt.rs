@@ -111,6 +111,19 @@ impl Gpt {
         }
     }
 
+    /// The same model with dropout probability `p` everywhere (e.g. 0 to fine-tune or
+    /// compare a loaded checkpoint deterministically).
+    pub fn with_dropout(mut self, p: f64) -> Self {
+        assert!((0.0..1.0).contains(&p), "dropout must be in [0, 1), got {p}");
+        self.drop.prob = p;
+        for block in &mut self.h {
+            block.attn.attn_dropout.prob = p;
+            block.resid_dropout.prob = p;
+        }
+        self.config.dropout = p;
+        self
+    }
+
     /// An empty cache sized for this model.
     pub fn new_cache(&self) -> KvCache {
         KvCache::new(self.config.n_layers)

@@ -37,9 +37,14 @@ pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         global,
         &[
             ("tokens", result.tokens.into()),
-            ("loss", format!("{:.6}", result.loss).into()),
-            ("perplexity", format!("{:.4}", result.perplexity()).into()),
+            ("loss", rounded(result.loss, 6).into()),
+            ("perplexity", rounded(result.perplexity(), 4).into()),
         ],
     );
     Ok(())
+}
+
+fn rounded(x: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (x * scale).round() / scale
 }
