@@ -1,9 +1,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use std::borrow::Cow;
 
-use super::{HostTensor, TensorMap, write_atomically};
+use safetensors::{Dtype, SafeTensors, View};
+
+use super::atomic::temp_path;
+use super::{HostTensor, TensorMap};
 use crate::ModelError;
 
 /// Reads every floating-point tensor of a `.safetensors` file as `f32`.
@@ -25,38 +28,62 @@ pub fn read_safetensors(path: &Path) -> Result<TensorMap, ModelError> {
     Ok(map)
 }
 
-/// Writes `tensors` as `f32` to a `.safetensors` file (atomically), with `metadata` in its
-/// header (`transformers` expects `{"format": "pt"}`).
+/// Writes `tensors` as `f32` to a `.safetensors` file, streaming them from memory to a
+/// temporary file that is renamed into place when complete; `metadata` goes in the header
+/// (`transformers` expects `{"format": "pt"}`).
 pub fn write_safetensors(
     path: &Path,
     tensors: &[(String, HostTensor)],
     metadata: HashMap<String, String>,
 ) -> Result<(), ModelError> {
-    let bytes: Vec<Vec<u8>> = tensors
-        .iter()
-        .map(|(_, t)| t.data.iter().flat_map(|v| v.to_le_bytes()).collect())
-        .collect();
-    let views = tensors
-        .iter()
-        .zip(&bytes)
-        .map(|((name, t), b)| {
-            let view = TensorView::new(Dtype::F32, t.shape.clone(), b).map_err(|e| {
-                ModelError::Format {
-                    path: path.to_path_buf(),
-                    format: "safetensors",
-                    message: format!("tensor `{name}`: {e}"),
-                }
-            })?;
-            Ok((name.clone(), view))
-        })
-        .collect::<Result<Vec<_>, ModelError>>()?;
-    let serialized =
-        safetensors::serialize(views, Some(metadata)).map_err(|e| ModelError::Format {
-            path: path.to_path_buf(),
-            format: "safetensors",
-            message: e.to_string(),
-        })?;
-    write_atomically(path, &serialized)
+    let views = tensors.iter().map(|(name, t)| (name.as_str(), F32View(t)));
+    let format_error = |message: String| ModelError::Format {
+        path: path.to_path_buf(),
+        format: "safetensors",
+        message,
+    };
+    let tmp = temp_path(path);
+    let result = safetensors::serialize_to_file(views, Some(metadata), &tmp)
+        .map_err(|e| format_error(e.to_string()))
+        .and_then(|()| {
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(|e| ModelError::io(path, e))
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A host tensor seen as safetensors bytes, without a copy on little-endian machines.
+struct F32View<'a>(&'a HostTensor);
+
+impl View for F32View<'_> {
+    fn dtype(&self) -> Dtype {
+        Dtype::F32
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.0.shape
+    }
+
+    fn data(&self) -> Cow<'_, [u8]> {
+        if cfg!(target_endian = "little") {
+            // SAFETY: f32 has no padding or invalid bit patterns, u8 has alignment 1, and the
+            // byte slice covers exactly the vector's initialised elements.
+            Cow::Borrowed(unsafe {
+                std::slice::from_raw_parts(self.0.data.as_ptr().cast::<u8>(), self.data_len())
+            })
+        } else {
+            Cow::Owned(self.0.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+        }
+    }
+
+    fn data_len(&self) -> usize {
+        self.0.data.len() * std::mem::size_of::<f32>()
+    }
 }
 
 fn to_f32(name: &str, dtype: Dtype, bytes: &[u8]) -> Result<Vec<f32>, ModelError> {

@@ -1,0 +1,404 @@
+//! The typed experiment configuration (`experiments/NAME.toml`) and `--set key=value`.
+
+use std::path::Path;
+
+use llm_model::GptConfig;
+use serde::{Deserialize, Serialize};
+
+/// Errors in an experiment configuration; each names the file or key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("--set {0}: expected key=value")]
+    SetSyntax(String),
+    #[error("--set {key}: unknown key (known short keys: {known}; or a full path such as model.emb_dim)")]
+    UnknownKey { key: String, known: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Everything that defines a pretraining run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    pub model: ModelSection,
+    pub data: DataSection,
+    pub optimizer: OptimizerSection,
+    #[serde(default)]
+    pub schedule: ScheduleSection,
+    pub run: RunSection,
+}
+
+/// A preset, with any of its fields overridden.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    pub preset: String,
+    pub vocab_size: Option<usize>,
+    pub context_length: Option<usize>,
+    pub emb_dim: Option<usize>,
+    pub n_heads: Option<usize>,
+    pub n_layers: Option<usize>,
+    pub dropout: Option<f64>,
+    pub qkv_bias: Option<bool>,
+    pub tie_embeddings: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    /// A data set of `datasets/manifest.toml` (ignored when `file` is set).
+    #[serde(default = "default_dataset")]
+    pub dataset: String,
+    /// Any UTF-8 text file.
+    pub file: Option<String>,
+    #[serde(default = "default_train_ratio")]
+    pub train_ratio: f64,
+    pub batch_size: usize,
+    /// Tokens between window starts (default: the context length).
+    pub stride: Option<usize>,
+    #[serde(default = "yes")]
+    pub shuffle: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptimizerSection {
+    /// Peak learning rate.
+    pub lr: f64,
+    pub weight_decay: f64,
+    #[serde(default = "default_beta1")]
+    pub beta1: f64,
+    #[serde(default = "default_beta2")]
+    pub beta2: f64,
+    #[serde(default = "default_eps")]
+    pub eps: f64,
+    /// Global gradient-norm limit; 0 turns clipping off.
+    #[serde(default)]
+    pub grad_clip: f64,
+    #[serde(default = "one")]
+    pub grad_accumulation: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSection {
+    /// Linear warm-up steps (0: none). `warmup_fraction` sets it from the run length.
+    #[serde(default)]
+    pub warmup_steps: usize,
+    pub warmup_fraction: Option<f64>,
+    /// Rate at step 0 of the warm-up (default: `min_lr`).
+    pub initial_lr: Option<f64>,
+    /// Cosine decay to this rate after the warm-up; absent: constant rate.
+    pub min_lr: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSection {
+    pub epochs: usize,
+    pub max_steps: Option<usize>,
+    /// Evaluate every N optimizer steps (0: only at the end of each epoch).
+    pub eval_every: usize,
+    /// Batches of each split used per evaluation.
+    pub eval_batches: usize,
+    #[serde(default)]
+    pub checkpoint_every: usize,
+    #[serde(default = "default_prompt")]
+    pub sample_prompt: String,
+    #[serde(default = "default_sample_tokens")]
+    pub sample_tokens: usize,
+}
+
+fn default_seed() -> u64 {
+    123
+}
+fn default_dataset() -> String {
+    "the-verdict".into()
+}
+fn default_train_ratio() -> f64 {
+    0.9
+}
+fn yes() -> bool {
+    true
+}
+fn one() -> usize {
+    1
+}
+fn default_beta1() -> f64 {
+    0.9
+}
+fn default_beta2() -> f64 {
+    0.999
+}
+fn default_eps() -> f64 {
+    1e-8
+}
+fn default_prompt() -> String {
+    "Every effort moves you".into()
+}
+fn default_sample_tokens() -> usize {
+    50
+}
+
+/// Short `--set` keys and the paths they stand for.
+pub const SHORT_KEYS: &[(&str, &str)] = &[
+    ("context_length", "model.context_length"),
+    ("dropout", "model.dropout"),
+    ("batch_size", "data.batch_size"),
+    ("stride", "data.stride"),
+    ("shuffle", "data.shuffle"),
+    ("lr", "optimizer.lr"),
+    ("weight_decay", "optimizer.weight_decay"),
+    ("grad_clip", "optimizer.grad_clip"),
+    ("warmup_steps", "schedule.warmup_steps"),
+    ("eval_every", "run.eval_every"),
+    ("epochs", "run.epochs"),
+];
+
+impl ExperimentConfig {
+    /// Reads a TOML file and applies `--set key=value` overrides, then validates.
+    pub fn load(path: &Path, sets: &[String]) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::parse(&text, sets).map_err(|e| match e {
+            ConfigError::Invalid(message) => ConfigError::File {
+                path: path.display().to_string(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses TOML text with overrides.
+    pub fn parse(text: &str, sets: &[String]) -> Result<Self, ConfigError> {
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Invalid(e.message().to_string()))?;
+        for set in sets {
+            apply_set(&mut table, set)?;
+        }
+        // Re-read as text so that a type error points at its line, hence its key.
+        let text = toml::to_string(&table).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let config: Self = toml::from_str(&text).map_err(|e| {
+            let line = e.span().and_then(|span| {
+                let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+                text[start..].lines().next().map(str::trim)
+            });
+            ConfigError::Invalid(match line {
+                Some(line) => format!("`{line}`: {}", e.message()),
+                None => e.message().to_string(),
+            })
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The model configuration: the preset with its overrides.
+    pub fn model_config(&self) -> Result<GptConfig, ConfigError> {
+        let m = &self.model;
+        let mut c = GptConfig::preset(&m.preset).map_err(|e| ConfigError::Invalid(format!("model.preset: {e}")))?;
+        c.vocab_size = m.vocab_size.unwrap_or(c.vocab_size);
+        c.context_length = m.context_length.unwrap_or(c.context_length);
+        c.emb_dim = m.emb_dim.unwrap_or(c.emb_dim);
+        c.n_heads = m.n_heads.unwrap_or(c.n_heads);
+        c.n_layers = m.n_layers.unwrap_or(c.n_layers);
+        c.dropout = m.dropout.unwrap_or(c.dropout);
+        c.qkv_bias = m.qkv_bias.unwrap_or(c.qkv_bias);
+        c.tie_embeddings = m.tie_embeddings.unwrap_or(c.tie_embeddings);
+        c.validate().map_err(|e| ConfigError::Invalid(format!("model: {e}")))?;
+        Ok(c)
+    }
+
+    /// Tokens between window starts.
+    pub fn stride(&self) -> Result<usize, ConfigError> {
+        Ok(self.data.stride.unwrap_or(self.model_config()?.context_length))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |m: String| Err(ConfigError::Invalid(m));
+        self.model_config()?;
+        if self.data.batch_size == 0 {
+            return fail("data.batch_size must be at least 1".into());
+        }
+        if self.data.stride == Some(0) {
+            return fail("data.stride must be at least 1".into());
+        }
+        if !(self.data.train_ratio > 0.0 && self.data.train_ratio < 1.0) {
+            return fail(format!("data.train_ratio must be in (0, 1), got {}", self.data.train_ratio));
+        }
+        if !(self.optimizer.lr > 0.0) {
+            return fail(format!("optimizer.lr must be positive, got {}", self.optimizer.lr));
+        }
+        if self.optimizer.weight_decay < 0.0 || self.optimizer.grad_clip < 0.0 {
+            return fail("optimizer.weight_decay and optimizer.grad_clip must not be negative".into());
+        }
+        if self.optimizer.grad_accumulation == 0 {
+            return fail("optimizer.grad_accumulation must be at least 1".into());
+        }
+        if self.run.epochs == 0 {
+            return fail("run.epochs must be at least 1".into());
+        }
+        if self.run.eval_batches == 0 {
+            return fail("run.eval_batches must be at least 1".into());
+        }
+        if let Some(f) = self.schedule.warmup_fraction
+            && !(0.0..1.0).contains(&f)
+        {
+            return fail(format!("schedule.warmup_fraction must be in [0, 1), got {f}"));
+        }
+        Ok(())
+    }
+}
+
+/// Sets `key=value` in the table; `key` is a short key or a dotted path of known fields.
+fn apply_set(table: &mut toml::Table, set: &str) -> Result<(), ConfigError> {
+    let (key, raw) = set
+        .split_once('=')
+        .ok_or_else(|| ConfigError::SetSyntax(set.to_string()))?;
+    let key = key.trim();
+    let path = SHORT_KEYS
+        .iter()
+        .find(|(short, _)| *short == key)
+        .map_or(key, |(_, full)| full);
+    let unknown = || ConfigError::UnknownKey {
+        key: key.to_string(),
+        known: SHORT_KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+    };
+    // A TOML literal (number, bool, quoted string), else the raw text as a string.
+    let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.len() > 2 || !KNOWN_PATHS.contains(&path) {
+        return Err(unknown());
+    }
+    match parts.as_slice() {
+        [field] => {
+            table.insert(field.to_string(), value);
+        }
+        [section, field] => {
+            let entry = table
+                .entry(section.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(section) = entry else {
+                return Err(unknown());
+            };
+            section.insert(field.to_string(), value);
+        }
+        _ => return Err(unknown()),
+    }
+    Ok(())
+}
+
+/// Every field `--set` may name by its full path.
+const KNOWN_PATHS: &[&str] = &[
+    "seed",
+    "model.preset",
+    "model.vocab_size",
+    "model.context_length",
+    "model.emb_dim",
+    "model.n_heads",
+    "model.n_layers",
+    "model.dropout",
+    "model.qkv_bias",
+    "model.tie_embeddings",
+    "data.dataset",
+    "data.file",
+    "data.train_ratio",
+    "data.batch_size",
+    "data.stride",
+    "data.shuffle",
+    "optimizer.lr",
+    "optimizer.weight_decay",
+    "optimizer.beta1",
+    "optimizer.beta2",
+    "optimizer.eps",
+    "optimizer.grad_clip",
+    "optimizer.grad_accumulation",
+    "schedule.warmup_steps",
+    "schedule.warmup_fraction",
+    "schedule.initial_lr",
+    "schedule.min_lr",
+    "run.epochs",
+    "run.max_steps",
+    "run.eval_every",
+    "run.eval_batches",
+    "run.checkpoint_every",
+    "run.sample_prompt",
+    "run.sample_tokens",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOOK: &str = r#"
+seed = 123
+[model]
+preset = "gpt-config-124m"
+context_length = 256
+[data]
+batch_size = 2
+[optimizer]
+lr = 4e-4
+weight_decay = 0.1
+[run]
+epochs = 10
+eval_every = 5
+eval_batches = 5
+"#;
+
+    fn sets(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_with_defaults() {
+        let c = ExperimentConfig::parse(BOOK, &[]).unwrap();
+        let m = c.model_config().unwrap();
+        assert_eq!((m.emb_dim, m.context_length, m.qkv_bias), (768, 256, false));
+        assert_eq!(c.stride().unwrap(), 256, "stride defaults to the context");
+        assert_eq!((c.optimizer.eps, c.optimizer.beta2), (1e-8, 0.999));
+        assert_eq!(c.data.dataset, "the-verdict");
+        assert_eq!(c.run.sample_prompt, "Every effort moves you");
+    }
+
+    #[test]
+    fn set_overrides_short_and_full_keys() {
+        let c = ExperimentConfig::parse(
+            BOOK,
+            &sets(&["context_length=64", "dropout=0", "shuffle=false", "lr=1e-3", "grad_clip=1.0", "model.n_layers=2", "data.file=x.txt", "run.sample_prompt=Hello there"]),
+        )
+        .unwrap();
+        let m = c.model_config().unwrap();
+        assert_eq!((m.context_length, m.dropout, m.n_layers), (64, 0.0, 2));
+        assert!(!c.data.shuffle);
+        assert_eq!((c.optimizer.lr, c.optimizer.grad_clip), (1e-3, 1.0));
+        assert_eq!(c.data.file.as_deref(), Some("x.txt"));
+        assert_eq!(c.run.sample_prompt, "Hello there");
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let err = ExperimentConfig::parse(BOOK, &sets(&["learning_rate=1"])).unwrap_err().to_string();
+        assert!(err.contains("learning_rate") && err.contains("unknown key"), "{err}");
+        let err = ExperimentConfig::parse(BOOK, &sets(&["lr"])).unwrap_err().to_string();
+        assert!(err.contains("key=value"), "{err}");
+        let err = ExperimentConfig::parse(BOOK, &sets(&["batch_size=0"])).unwrap_err().to_string();
+        assert!(err.contains("batch_size"), "{err}");
+        let err = ExperimentConfig::parse(BOOK, &sets(&["model.n_heads=5"])).unwrap_err().to_string();
+        assert!(err.contains("n_heads"), "{err}");
+        let err = ExperimentConfig::parse(BOOK, &sets(&["lr=fast"])).unwrap_err().to_string();
+        assert!(err.contains("lr = \"fast\"") && err.contains("f64"), "{err}");
+        let err = ExperimentConfig::parse("[model]\npreset = \"gpt9\"", &[]).unwrap_err().to_string();
+        assert!(!err.is_empty());
+        let err = ExperimentConfig::parse(&format!("{BOOK}\n[extra]\nx = 1"), &[]).unwrap_err().to_string();
+        assert!(err.contains("extra"), "{err}");
+    }
+}
