@@ -23,9 +23,11 @@ pub struct GlobalArgs {
     /// Data directory (default: $LLM_DATA_DIR, else datasets/cache).
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
-    /// Random seed.
+    /// Random seed (default 123; for `train`, the config's).
     #[arg(long, global = true, default_value_t = 123)]
     pub seed: u64,
+    #[arg(skip)]
+    pub seed_given: bool,
     /// Print machine-readable results as JSON instead of key=value lines.
     #[arg(long, global = true)]
     pub json: bool,
@@ -44,6 +46,31 @@ pub enum Command {
     Perplexity(PerplexityArgs),
     /// Write any loadable model as a Hugging Face GPT-2 directory.
     Convert(ConvertArgs),
+    /// Pretrain a GPT on raw text (default: experiments/default.toml on the-verdict).
+    Train(TrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Experiment file (default: the built-in experiments/default.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Override a field: a short key (context_length, batch_size, stride, dropout, shuffle,
+    /// lr, weight_decay, grad_clip, warmup_steps, eval_every, epochs) or a path (model.emb_dim).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Run directory (default: runs/<config name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Start from a model directory (e.g. GPT-2) instead of a fresh model.
+    #[arg(long)]
+    pub init_from: Option<PathBuf>,
+    /// Stop after this many optimizer steps.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    /// Train on this UTF-8 text file instead of the config's data set.
+    #[arg(long)]
+    pub data_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

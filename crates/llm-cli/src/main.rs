@@ -4,10 +4,13 @@ mod backend;
 mod cli;
 mod commands;
 
-use clap::Parser;
 
 fn main() {
-    let cli = cli::Cli::parse();
+    let matches = <cli::Cli as clap::CommandFactory>::command().get_matches();
+    let mut cli = <cli::Cli as clap::FromArgMatches>::from_arg_matches(&matches)
+        .unwrap_or_else(|e| e.exit());
+    cli.global.seed_given = matches.value_source("seed") == Some(clap::parser::ValueSource::CommandLine)
+        || subcommand_seed_given(&matches);
     init_logging(cli.global.verbose);
     if let Err(err) = commands::run(cli) {
         // One line on stderr, non-zero exit: the contract of every command.
@@ -15,6 +18,13 @@ fn main() {
         eprintln!("error: {}", chain.join(": ").replace('\n', " "));
         std::process::exit(1);
     }
+}
+
+/// `--seed` is global: clap records where it was given on the subcommand's matches.
+fn subcommand_seed_given(matches: &clap::ArgMatches) -> bool {
+    matches.subcommand().is_some_and(|(_, sub)| {
+        sub.value_source("seed") == Some(clap::parser::ValueSource::CommandLine)
+    })
 }
 
 fn init_logging(verbose: u8) {

@@ -165,3 +165,58 @@ fn errors_are_one_line() {
     let err = fails(&["generate", "--model", m, "--prompt", "hi", "--backend", "cuda"]);
     assert!(err.contains("cargo xtask") && err.contains("--backend cuda"), "{err}");
 }
+
+/// `--set` keys that shrink the default experiment to seconds.
+const TINY_RUN: [&str; 20] = [
+    "--set", "model.emb_dim=32", "--set", "model.n_layers=1", "--set", "model.n_heads=2",
+    "--set", "context_length=32", "--set", "batch_size=4", "--set", "stride=32",
+    "--set", "eval_every=2", "--set", "run.eval_batches=1", "--set", "run.sample_tokens=5",
+    "--set", "epochs=1",
+];
+
+#[test]
+fn train_writes_a_run_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let out_s = out.to_str().unwrap();
+    let printed = ok(&[&["train", "--out", out_s, "--max-steps", "3"][..], &TINY_RUN].concat());
+    assert!(printed.contains("steps=3"), "{printed}");
+    assert!(printed.contains(&format!("model={out_s}/model")), "{printed}");
+
+    let config = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    assert!(config.contains("emb_dim = 32") && config.contains("max_steps = 3"), "{config}");
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "step,epoch,tokens_seen,train_loss,val_loss,lr,tokens_per_s");
+    assert_eq!(rows.len(), 4, "one row per optimizer step: {csv}");
+    let fields = |i: usize| rows[i].split(',').map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(fields(1)[..3], ["1", "1", "128"]);
+    assert!(!fields(1)[4].is_empty() && fields(2)[4].is_empty() && !fields(3)[4].is_empty(), "evaluation after steps 1 and 3: {csv}");
+    let loss: f64 = fields(1)[3].parse().unwrap();
+    assert!((9.0..13.0).contains(&loss), "an untrained model starts near ln(50257): {csv}");
+    let samples = std::fs::read_to_string(out.join("samples.txt")).unwrap();
+    assert!(samples.starts_with("epoch 1: Every effort moves you"), "{samples}");
+
+    let model = load_model(&out.join("model"), &burn::tensor::Device::flex()).unwrap();
+    assert_eq!((model.config().emb_dim, model.config().context_length), (32, 32));
+    let text = ok(&["generate", "--model", &format!("{out_s}/model"), "--prompt", "Every effort", "--max-new-tokens", "3"]);
+    assert!(!text.is_empty());
+}
+
+#[test]
+fn train_refuses_bad_settings_in_one_line() {
+    let err = fails(&["train", "--set", "learning_rate=1"]);
+    assert!(err.contains("learning_rate") && err.contains("unknown key"), "{err}");
+    let err = fails(&["train", "--set", "model.n_heads=5"]);
+    assert!(err.contains("n_heads"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.txt");
+    std::fs::write(&short, "Only a few words here, far fewer than a window.").unwrap();
+    let out = dir.path().join("run");
+    let err = fails(&[&["train", "--data-file", short.to_str().unwrap(), "--out", out.to_str().unwrap()][..], &TINY_RUN].concat());
+    assert!(err.contains("short.txt") && err.contains("tokens") && err.contains("needs at least 33"), "{err}");
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let err = fails(&["train", "--data-file", empty.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(err.contains("empty.txt") && err.contains("empty"), "{err}");
+}

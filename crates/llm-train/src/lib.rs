@@ -1,16 +1,19 @@
-//! Training recipes: pretraining and fine-tuning on Burn's Learner, with their schedules,
-//! checkpoints and metrics. This crate composes `llm-data` and `llm-model`.
-//!
-//! So far it holds the building blocks of the pretraining recipe: the training objective
-//! ([`CausalLm`]), global-norm gradient clipping, learning-rate schedules and the typed
-//! experiment configuration with `--set` overrides.
+//! Training recipes on Burn's Learner: pretraining (chapter 5 of the book) so far, with its
+//! schedules, clipping, metrics and samples. This crate composes `llm-data` and `llm-model`.
 
 pub mod clip;
 pub mod config;
+pub mod error;
+pub mod lr_scheduler;
+pub mod metrics_csv;
 pub mod objective;
+pub mod pretrain;
 pub mod schedule;
+pub mod strategy;
 
 pub use clip::clip_global_norm;
 pub use config::ExperimentConfig;
+pub use error::TrainError;
 pub use objective::CausalLm;
+pub use pretrain::{PretrainOptions, PretrainSummary, pretrain};
 pub use schedule::LrSchedule;

@@ -3,6 +3,7 @@ mod generate;
 mod model_dir;
 mod perplexity;
 mod tokenize;
+mod train;
 
 use crate::backend::{Backend, device};
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(args, global),
         Command::Perplexity(args) => perplexity::run(args, global),
         Command::Convert(args) => convert::run(args, global),
+        Command::Train(args) => train::run(args, global),
     }
 }
 

@@ -1,0 +1,55 @@
+use std::path::PathBuf;
+
+use anyhow::Context;
+use llm_data::corpus::DataDir;
+use llm_train::{ExperimentConfig, PretrainOptions, pretrain};
+
+use crate::cli::{GlobalArgs, TrainArgs};
+
+/// The main job's config, also built in so `llm train` works outside the repository.
+const DEFAULT_CONFIG: &str = include_str!("../../../../experiments/default.toml");
+
+pub fn run(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let mut sets = args.set.clone();
+    if let Some(max) = args.max_steps {
+        sets.push(format!("run.max_steps={max}"));
+    }
+    if global.seed_given {
+        sets.push(format!("seed={}", global.seed));
+    }
+    let (config, name) = match &args.config {
+        Some(path) => {
+            let name = path.file_stem().map_or("run".into(), |s| s.to_string_lossy().into_owned());
+            (ExperimentConfig::load(path, &sets)?, name)
+        }
+        None => (
+            ExperimentConfig::parse(DEFAULT_CONFIG, &sets).context("experiments/default.toml")?,
+            "default".to_string(),
+        ),
+    };
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(name));
+    let options = PretrainOptions {
+        out: out.clone(),
+        data_dir: DataDir::resolve(global.data_dir.as_deref()),
+        device: super::selected_device(global)?,
+        init_from: args.init_from.clone(),
+        data_file: args.data_file.clone(),
+    };
+    let summary = pretrain(&config, &options)?;
+    let mut pairs = vec![
+        ("steps", summary.steps.into()),
+        ("tokens_seen", summary.tokens_seen.into()),
+        ("train_loss", round(summary.train_loss).into()),
+    ];
+    if let Some(val) = summary.val_loss {
+        pairs.push(("val_loss", round(val).into()));
+    }
+    pairs.push(("wall_s", (summary.wall_s.round()).into()));
+    pairs.push(("model", summary.model_dir.display().to_string().into()));
+    super::print_results(global, &pairs);
+    Ok(())
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
