@@ -56,7 +56,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Override a field: a short key (context_length, batch_size, stride, dropout, shuffle,
-    /// lr, weight_decay, grad_clip, warmup_steps, eval_every, epochs) or a path (model.emb_dim).
+    /// lr, weight_decay, grad_clip, grad_accumulation, warmup_steps, eval_every, epochs,
+    /// max_steps, checkpoint_every) or a path (model.emb_dim, run.keep_checkpoints).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Run directory (default: runs/<config name>).
@@ -71,6 +72,13 @@ pub struct TrainArgs {
     /// Train on this UTF-8 text file instead of the config's data set.
     #[arg(long)]
     pub data_file: Option<PathBuf>,
+    /// Continue the run in --out from its newest complete checkpoint, with the config it
+    /// recorded (config.toml there) and any --set/--max-steps on top.
+    #[arg(long, conflicts_with_all = ["config", "init_from"])]
+    pub resume: bool,
+    /// Start afresh in an --out that holds an earlier run, deleting its checkpoints.
+    #[arg(long, conflicts_with = "resume")]
+    pub overwrite: bool,
 }
 
 #[derive(Debug, Args)]

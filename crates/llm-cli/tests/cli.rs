@@ -1,45 +1,13 @@
 //! The `llm` binary end to end, as the README uses it (on tiny settings).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use common::*;
 
 use llm_model::GptConfig;
 use llm_model::weights::{load_model, save_hf_dir};
-
-fn llm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_llm"))
-        .args(args)
-        .env("LLM_DATA_DIR", data_dir())
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = llm(args);
-    assert!(out.status.success(), "llm {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs a command that must fail; returns its stderr, which must be one line.
-fn fails(args: &[&str]) -> String {
-    let out = llm(args);
-    assert!(!out.status.success(), "llm {args:?} should fail");
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(lines.len(), 1, "one error line expected: {stderr}");
-    lines[0].to_string()
-}
-
-fn data_dir() -> PathBuf {
-    match std::env::var_os("LLM_DATA_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
-
-fn verdict() -> String {
-    data_dir().join("the-verdict.txt").display().to_string()
-}
 
 fn model_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../llm-model/tests/fixtures").join(name)

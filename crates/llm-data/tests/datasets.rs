@@ -6,7 +6,10 @@ use burn::data::dataloader::DataLoader;
 use burn::tensor::Device;
 use common::*;
 use llm_data::Tokenizer;
-use llm_data::dataset::{LmBatch, LmBatcher, LmItem, LmWindows, LoaderOptions, lm_loader, split_train_val};
+use burn::data::dataset::Dataset;
+use llm_data::dataset::{
+    LmBatch, LmBatcher, LmItem, LmWindows, LoaderOptions, TokenSource, cached_token_file, lm_loader, split_train_val,
+};
 
 fn batches(loader: &dyn DataLoader<LmBatch>) -> Vec<Vec<i64>> {
     loader.iter().map(|b| b.unwrap().inputs.into_data().iter::<i64>().collect()).collect()
@@ -70,4 +73,30 @@ fn items_hold_windows() {
     let ds = LmWindows::new(vec![9, 8, 7, 6], 2, 2).unwrap();
     use burn::data::dataset::Dataset;
     assert_eq!(ds.get(0).unwrap(), LmItem { input: vec![9, 8], target: vec![8, 7] });
+}
+
+#[test]
+fn the_token_file_holds_the_whole_texts_ids_and_is_reused() {
+    let text_path = common::data_dir().join("tinyshakespeare.txt");
+    let tok = Tokenizer::gpt2();
+    let expected = tok.encode(&std::fs::read_to_string(&text_path).unwrap());
+    let cache = tempfile::tempdir().unwrap();
+    let tokens = cached_token_file(&text_path, &tok, cache.path()).unwrap();
+    assert_eq!(tokens.width(), 2, "GPT-2 ids fit in u16");
+    assert_eq!(tokens.len(), expected.len());
+    assert_eq!(tokens.read(0, tokens.len()), expected);
+    let files: Vec<_> = std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let modified = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+    // The second call maps the same file instead of tokenizing again.
+    let again = cached_token_file(&text_path, &tok, cache.path()).unwrap();
+    assert_eq!(again.len(), expected.len());
+    assert_eq!(std::fs::metadata(&files[0]).unwrap().modified().unwrap(), modified);
+    // Windows over the mapped file are the book's windows.
+    let mapped = LmWindows::from_source(std::sync::Arc::new(tokens.slice(0, 1000)), 256, 128).unwrap();
+    let in_memory = LmWindows::new(expected[..1000].to_vec(), 256, 128).unwrap();
+    assert_eq!(mapped.len(), in_memory.len());
+    for i in 0..mapped.len() {
+        assert_eq!(mapped.get(i).unwrap(), in_memory.get(i).unwrap());
+    }
 }

@@ -21,6 +21,11 @@ pub fn clip_global_norm<M: Module>(module: &M, grads: &mut GradientsParams, max_
     norm
 }
 
+/// Multiplies every gradient of `module` by `coef` (averaging accumulated gradients).
+pub fn scale_gradients<M: Module>(module: &M, grads: &mut GradientsParams, coef: f64) {
+    module.visit(&mut Scale { grads, coef });
+}
+
 struct SumOfSquares<'a> {
     grads: &'a GradientsParams,
     total: Option<Tensor<1>>,

@@ -62,6 +62,9 @@ pub struct DataSection {
     pub stride: Option<usize>,
     #[serde(default = "yes")]
     pub shuffle: bool,
+    /// Pre-tokenize the text once into a memory-mapped token file in this directory (reused
+    /// by later runs), and split train/validation by tokens instead of characters.
+    pub token_cache: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,8 +108,12 @@ pub struct RunSection {
     pub eval_every: usize,
     /// Batches of each split used per evaluation.
     pub eval_batches: usize,
+    /// Save a checkpoint every N optimizer steps (0: only at the end).
     #[serde(default)]
     pub checkpoint_every: usize,
+    /// How many of the newest checkpoints to keep.
+    #[serde(default = "two")]
+    pub keep_checkpoints: usize,
     #[serde(default = "default_prompt")]
     pub sample_prompt: String,
     #[serde(default = "default_sample_tokens")]
@@ -127,6 +134,9 @@ fn yes() -> bool {
 }
 fn one() -> usize {
     1
+}
+fn two() -> usize {
+    2
 }
 fn default_beta1() -> f64 {
     0.9
@@ -155,8 +165,11 @@ pub const SHORT_KEYS: &[(&str, &str)] = &[
     ("weight_decay", "optimizer.weight_decay"),
     ("grad_clip", "optimizer.grad_clip"),
     ("warmup_steps", "schedule.warmup_steps"),
+    ("grad_accumulation", "optimizer.grad_accumulation"),
     ("eval_every", "run.eval_every"),
     ("epochs", "run.epochs"),
+    ("max_steps", "run.max_steps"),
+    ("checkpoint_every", "run.checkpoint_every"),
 ];
 
 impl ExperimentConfig {
@@ -243,6 +256,9 @@ impl ExperimentConfig {
         if self.run.epochs == 0 {
             return fail("run.epochs must be at least 1".into());
         }
+        if self.run.max_steps == Some(0) {
+            return fail("run.max_steps must be at least 1".into());
+        }
         if self.run.eval_batches == 0 {
             return fail("run.eval_batches must be at least 1".into());
         }
@@ -289,6 +305,12 @@ fn apply_set(table: &mut toml::Table, set: &str) -> Result<(), ConfigError> {
             let toml::Value::Table(section) = entry else {
                 return Err(unknown());
             };
+            // The warm-up is given either way; setting one replaces the other.
+            match *field {
+                "warmup_steps" => section.remove("warmup_fraction"),
+                "warmup_fraction" => section.remove("warmup_steps"),
+                _ => None,
+            };
             section.insert(field.to_string(), value);
         }
         _ => return Err(unknown()),
@@ -314,6 +336,7 @@ const KNOWN_PATHS: &[&str] = &[
     "data.batch_size",
     "data.stride",
     "data.shuffle",
+    "data.token_cache",
     "optimizer.lr",
     "optimizer.weight_decay",
     "optimizer.beta1",
@@ -330,6 +353,7 @@ const KNOWN_PATHS: &[&str] = &[
     "run.eval_every",
     "run.eval_batches",
     "run.checkpoint_every",
+    "run.keep_checkpoints",
     "run.sample_prompt",
     "run.sample_tokens",
 ];
@@ -382,6 +406,9 @@ eval_batches = 5
         assert_eq!((c.optimizer.lr, c.optimizer.grad_clip), (1e-3, 1.0));
         assert_eq!(c.data.file.as_deref(), Some("x.txt"));
         assert_eq!(c.run.sample_prompt, "Hello there");
+        let warm = "[schedule]\nwarmup_fraction = 0.2\nmin_lr = 1e-5\n";
+        let c = ExperimentConfig::parse(&format!("{BOOK}{warm}"), &sets(&["warmup_steps=0"])).unwrap();
+        assert_eq!((c.schedule.warmup_steps, c.schedule.warmup_fraction), (0, None));
     }
 
     #[test]

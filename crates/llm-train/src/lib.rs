@@ -1,17 +1,21 @@
-//! Training recipes on Burn's Learner: pretraining (chapter 5 of the book) so far, with its
-//! schedules, clipping, metrics and samples. This crate composes `llm-data` and `llm-model`.
+//! Training recipes on Burn's Learner: pretraining (chapter 5 and appendix D of the book)
+//! with its schedules, clipping, gradient accumulation, metrics, samples, loss plot,
+//! checkpoints and resume. This crate composes `llm-data` and `llm-model`.
 
+pub mod checkpoint;
 pub mod clip;
 pub mod config;
+pub mod dashboard_metrics;
 pub mod error;
 pub mod lr_scheduler;
 pub mod metrics_csv;
 pub mod objective;
+pub mod plot;
 pub mod pretrain;
 pub mod schedule;
 pub mod strategy;
 
-pub use clip::clip_global_norm;
+pub use clip::{clip_global_norm, scale_gradients};
 pub use config::ExperimentConfig;
 pub use error::TrainError;
 pub use objective::CausalLm;

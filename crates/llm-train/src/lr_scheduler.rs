@@ -3,6 +3,8 @@ use burn::optim::LearningRate;
 
 use crate::LrSchedule;
 
+const NEXT_STEP: &str = "next_step";
+
 /// An [`LrSchedule`] as Burn's learning-rate scheduler: each `step` gives the rate of the
 /// next optimizer step, starting at step 0.
 #[derive(Debug, Clone)]
@@ -28,8 +30,36 @@ impl LrScheduler for ScheduleLr {
     }
 
     fn to_record(&self) -> LrSchedulerRecord {
-        LrSchedulerRecord::new()
+        LrSchedulerRecord::new().with_scalar(NEXT_STEP, self.next_step as u64)
     }
 
-    fn load_record(&mut self, _record: LrSchedulerRecord) {}
+    fn load_record(&mut self, record: LrSchedulerRecord) {
+        if let Some(step) = record.scalar::<u64>(NEXT_STEP) {
+            self.next_step = step as usize;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_restores_the_position() {
+        let schedule = LrSchedule::WarmupCosine {
+            initial_lr: 1e-5,
+            peak_lr: 1e-3,
+            min_lr: 1e-5,
+            warmup_steps: 3,
+            total_steps: 10,
+        };
+        let mut a = ScheduleLr::new(schedule.clone());
+        for _ in 0..4 {
+            a.step();
+        }
+        let mut b = ScheduleLr::new(schedule);
+        b.load_record(a.to_record());
+        assert_eq!(a.step(), b.step());
+        assert_eq!(b.next_step, 5);
+    }
 }

@@ -18,6 +18,15 @@ pub fn run(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         sets.push(format!("seed={}", global.seed));
     }
     let (config, name) = match &args.config {
+        None if args.resume => {
+            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs/default"));
+            let path = out.join("config.toml");
+            if !path.is_file() {
+                anyhow::bail!("{}: not found; --resume continues a run directory given with --out", path.display());
+            }
+            let name = out.file_name().map_or("run".into(), |s| s.to_string_lossy().into_owned());
+            (ExperimentConfig::load(&path, &sets)?, name)
+        }
         Some(path) => {
             let name = path.file_stem().map_or("run".into(), |s| s.to_string_lossy().into_owned());
             (ExperimentConfig::load(path, &sets)?, name)
@@ -34,6 +43,8 @@ pub fn run(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         device: super::selected_device(global)?,
         init_from: args.init_from.clone(),
         data_file: args.data_file.clone(),
+        resume: args.resume,
+        overwrite: args.overwrite,
     };
     let summary = pretrain(&config, &options)?;
     let mut pairs = vec![

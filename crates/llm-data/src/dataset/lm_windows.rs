@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use burn::data::dataset::{Dataset, DatasetError};
 
+use super::TokenSource;
 use crate::DataError;
 
 /// One training example: `max_length` token ids and the same ids shifted by one.
@@ -15,7 +16,7 @@ pub struct LmItem {
 /// each with its next-token targets.
 #[derive(Debug, Clone)]
 pub struct LmWindows {
-    tokens: Arc<[u32]>,
+    tokens: Arc<dyn TokenSource>,
     max_length: usize,
     stride: usize,
     len: usize,
@@ -24,8 +25,12 @@ pub struct LmWindows {
 impl LmWindows {
     /// Windows start at `0, stride, 2·stride, …` while a full window and its shifted
     /// target fit (`range(0, len(ids) - max_length, stride)` in the book).
-    pub fn new(tokens: impl Into<Arc<[u32]>>, max_length: usize, stride: usize) -> Result<Self, DataError> {
-        let tokens = tokens.into();
+    pub fn new(tokens: Vec<u32>, max_length: usize, stride: usize) -> Result<Self, DataError> {
+        Self::from_source(Arc::new(tokens), max_length, stride)
+    }
+
+    /// Windows over any token source, e.g. a memory-mapped token file.
+    pub fn from_source(tokens: Arc<dyn TokenSource>, max_length: usize, stride: usize) -> Result<Self, DataError> {
         if max_length == 0 || stride == 0 {
             return Err(DataError::Dataset(format!(
                 "max_length and stride must be at least 1 (got max_length={max_length}, stride={stride})"
@@ -65,10 +70,10 @@ impl Dataset<LmItem> for LmWindows {
             ))));
         }
         let start = index * self.stride;
-        Ok(LmItem {
-            input: self.tokens[start..start + self.max_length].to_vec(),
-            target: self.tokens[start + 1..start + self.max_length + 1].to_vec(),
-        })
+        let mut input = self.tokens.read(start, start + self.max_length + 1);
+        let target = input[1..].to_vec();
+        input.pop();
+        Ok(LmItem { input, target })
     }
 
     fn len(&self) -> usize {

@@ -123,6 +123,21 @@ impl Tokenizer {
         }
     }
 
+    /// A short name that changes when the id mapping changes: `gpt2`, or `hf-` and the
+    /// start of the sha256 of the tokenizer's JSON.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        match self {
+            Self::Gpt2 => "gpt2".into(),
+            Self::Hf(t) => {
+                let json = t.to_string(false).unwrap_or_default();
+                let digest = Sha256::digest(json.as_bytes());
+                let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+                format!("hf-{hex}")
+            }
+        }
+    }
+
     /// The id of `<|endoftext|>`, if the vocabulary has it.
     pub fn end_of_text(&self) -> Option<u32> {
         match self {

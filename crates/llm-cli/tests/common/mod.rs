@@ -1,0 +1,40 @@
+//! Running the `llm` binary from tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn llm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_llm"))
+        .args(args)
+        .env("LLM_DATA_DIR", data_dir())
+        .output()
+        .unwrap()
+}
+
+pub fn ok(args: &[&str]) -> String {
+    let out = llm(args);
+    assert!(out.status.success(), "llm {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail; returns its stderr, which must be one line.
+pub fn fails(args: &[&str]) -> String {
+    let out = llm(args);
+    assert!(!out.status.success(), "llm {args:?} should fail");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "one error line expected: {stderr}");
+    lines[0].to_string()
+}
+
+pub fn data_dir() -> PathBuf {
+    match std::env::var_os("LLM_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+pub fn verdict() -> String {
+    data_dir().join("the-verdict.txt").display().to_string()
+}

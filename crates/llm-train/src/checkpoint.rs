@@ -1,0 +1,201 @@
+//! Training checkpoints: model, optimizer and scheduler state, step and data position, in
+//! `RUN/checkpoints/step-NNNNNNNN/`.
+//!
+//! A checkpoint is written into a hidden temporary directory, every file synced, and then
+//! renamed into place, so a directory named `step-*` is always complete: a run killed while
+//! writing leaves only a temporary directory, which resume ignores and the next save removes.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::{ModuleOptimizer, OptimizerRecord};
+use burn::store::ModuleRecord;
+use burn::tensor::Device;
+use llm_data::Tokenizer;
+use llm_model::{Gpt, GptConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::error::TrainError;
+
+pub const CHECKPOINTS_DIR: &str = "checkpoints";
+const STATE_FILE: &str = "state.json";
+const MODEL_FILE: &str = "model.bpk";
+const OPTIMIZER_FILE: &str = "optimizer.bpk";
+const TOKENIZER_FILE: &str = "tokenizer.json";
+
+/// Where a run stands at a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingState {
+    /// Optimizer steps done.
+    pub step: usize,
+    /// The epoch in progress (1-based) and how many of its batches were consumed.
+    pub epoch: usize,
+    pub batches_in_epoch: usize,
+    pub tokens_seen: usize,
+    /// The learning-rate scheduler's position: the step whose rate comes next.
+    pub scheduler_step: usize,
+    /// The model's architecture, to rebuild it before loading the weights.
+    pub model: GptConfig,
+    /// `gpt2`, or `tokenizer.json` when the checkpoint holds the run's own tokenizer.
+    pub tokenizer: String,
+}
+
+/// A complete checkpoint on disk.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub dir: PathBuf,
+    pub state: TrainingState,
+}
+
+/// Saves a checkpoint of `gpt` and `optimizer` under `run_dir`, keeping the newest `keep`
+/// checkpoints (at least one). Returns its directory.
+pub fn save_checkpoint(
+    run_dir: &Path,
+    state: &TrainingState,
+    gpt: &Gpt,
+    optimizer: &ModuleOptimizer,
+    tokenizer: &Tokenizer,
+    keep: usize,
+) -> Result<PathBuf, TrainError> {
+    let root = run_dir.join(CHECKPOINTS_DIR);
+    std::fs::create_dir_all(&root).map_err(|e| TrainError::io(&root, e))?;
+    let name = format!("step-{:08}", state.step);
+    let tmp = root.join(format!(".tmp-{name}-{}", std::process::id()));
+    remove_stale_temporaries(&root)?;
+    std::fs::create_dir_all(&tmp).map_err(|e| TrainError::io(&tmp, e))?;
+
+    let record_error = |path: &Path, e: burn::store::RecordError| TrainError::Invalid(format!("{}: {e}", path.display()));
+    let model_path = tmp.join(MODEL_FILE);
+    gpt.clone().into_record().save(&model_path).map_err(|e| record_error(&model_path, e))?;
+    let optim_path = tmp.join(OPTIMIZER_FILE);
+    optimizer.to_record().save(&optim_path).map_err(|e| record_error(&optim_path, e))?;
+    if state.tokenizer == TOKENIZER_FILE {
+        tokenizer.save(&tmp.join(TOKENIZER_FILE))?;
+    }
+    let json = serde_json::to_string_pretty(state).expect("the state serializes");
+    std::fs::write(tmp.join(STATE_FILE), json).map_err(|e| TrainError::io(tmp.join(STATE_FILE), e))?;
+    for file in [MODEL_FILE, OPTIMIZER_FILE, STATE_FILE, TOKENIZER_FILE] {
+        sync(&tmp.join(file))?;
+    }
+
+    let dir = root.join(&name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| TrainError::io(&dir, e))?;
+    }
+    std::fs::rename(&tmp, &dir).map_err(|e| TrainError::io(&dir, e))?;
+    sync(&root)?;
+    prune(&root, keep.max(1))?;
+    tracing::info!(dir = %dir.display(), "checkpoint saved");
+    Ok(dir)
+}
+
+/// The newest complete checkpoint of a run, if any.
+pub fn latest_checkpoint(run_dir: &Path) -> Result<Option<Checkpoint>, TrainError> {
+    let root = run_dir.join(CHECKPOINTS_DIR);
+    let mut dirs = checkpoint_dirs(&root)?;
+    while let Some((_, dir)) = dirs.pop() {
+        match Checkpoint::open(&dir) {
+            Ok(checkpoint) => return Ok(Some(checkpoint)),
+            Err(e) => tracing::warn!("skipping {}: {e}", dir.display()),
+        }
+    }
+    Ok(None)
+}
+
+impl Checkpoint {
+    pub fn open(dir: &Path) -> Result<Self, TrainError> {
+        let path = dir.join(STATE_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
+        let state: TrainingState = serde_json::from_str(&text)
+            .map_err(|e| TrainError::Invalid(format!("{}: not a checkpoint state: {e}", path.display())))?;
+        for file in [MODEL_FILE, OPTIMIZER_FILE] {
+            if !dir.join(file).is_file() {
+                return Err(TrainError::Invalid(format!("{}: missing {file}", dir.display())));
+            }
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            state,
+        })
+    }
+
+    /// The model, built from the recorded architecture on `device` and loaded with the
+    /// checkpoint's weights (and parameter ids, which the optimizer state refers to).
+    pub fn load_model(&self, device: &Device) -> Result<Gpt, TrainError> {
+        let path = self.dir.join(MODEL_FILE);
+        let record = ModuleRecord::load(&path).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?;
+        self.state
+            .model
+            .init(device)?
+            .try_load_record(record)
+            .map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    /// `optimizer` with the checkpoint's state.
+    pub fn load_optimizer(&self, optimizer: ModuleOptimizer) -> Result<ModuleOptimizer, TrainError> {
+        let path = self.dir.join(OPTIMIZER_FILE);
+        let record = OptimizerRecord::load(&path).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?;
+        Ok(optimizer.load_record(record))
+    }
+
+    pub fn tokenizer(&self) -> Result<Tokenizer, TrainError> {
+        Ok(match self.state.tokenizer.as_str() {
+            TOKENIZER_FILE => Tokenizer::from_file(&self.dir.join(TOKENIZER_FILE))?,
+            _ => Tokenizer::gpt2(),
+        })
+    }
+}
+
+/// `tokenizer.json` for a tokenizer other than GPT-2's built-in one, else `gpt2`.
+pub fn tokenizer_kind(tokenizer: &Tokenizer) -> String {
+    match tokenizer {
+        Tokenizer::Gpt2 => "gpt2".into(),
+        Tokenizer::Hf(_) => TOKENIZER_FILE.into(),
+    }
+}
+
+/// `step-*` directories by step, oldest first.
+fn checkpoint_dirs(root: &Path) -> Result<Vec<(usize, PathBuf)>, TrainError> {
+    if !root.is_dir() {
+        return Ok(Vec::new());
+    }
+    let entries = std::fs::read_dir(root).map_err(|e| TrainError::io(root, e))?;
+    let mut dirs: Vec<(usize, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let step = name.strip_prefix("step-")?.parse().ok()?;
+            Some((step, e.path()))
+        })
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn prune(root: &Path, keep: usize) -> Result<(), TrainError> {
+    let dirs = checkpoint_dirs(root)?;
+    for (_, dir) in dirs.iter().take(dirs.len().saturating_sub(keep)) {
+        std::fs::remove_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
+    }
+    Ok(())
+}
+
+fn remove_stale_temporaries(root: &Path) -> Result<(), TrainError> {
+    let entries = std::fs::read_dir(root).map_err(|e| TrainError::io(root, e))?;
+    for entry in entries.filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            let path = entry.path();
+            std::fs::remove_dir_all(&path).map_err(|e| TrainError::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// fsync a file or directory, if it exists.
+fn sync(path: &Path) -> Result<(), TrainError> {
+    match std::fs::File::open(path) {
+        Ok(file) => file.sync_all().map_err(|e| TrainError::io(path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(TrainError::io(path, e)),
+    }
+}
