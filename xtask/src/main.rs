@@ -1,7 +1,11 @@
 //! `cargo xtask CMD [--backend B] [ARGS...]`: builds `llm-cli` in release mode with backend
 //! B's cargo feature only (so wgpu or LibTorch are compiled only when asked for) and runs
-//! `llm CMD --backend B ARGS...`.
+//! `llm CMD --backend B ARGS...`. Besides: `cargo xtask bench` (our backends against the
+//! book's PyTorch code) and `cargo xtask setup bench` (the Python environment it needs).
 
+mod bench;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 const BACKENDS: [&str; 5] = ["flex", "ndarray", "wgpu", "tch", "cuda"];
@@ -15,10 +19,27 @@ fn main() -> ExitCode {
         eprintln!(
             "usage: cargo xtask CMD [--backend {}] [ARGS...]\n\
              builds llm-cli (release) with the backend's feature and runs `llm CMD ...`;\n\
-             `cargo xtask help` lists llm's commands",
+             `cargo xtask help` lists llm's commands.\n\
+             cargo xtask bench [--backend B]... [--workload W]... [--repeats N] [--json]\n\
+             cargo xtask setup bench",
             BACKENDS.join("|")
         );
         return ExitCode::from(2);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace");
+    let own = match args[0].as_str() {
+        "bench" => Some(bench::run(&args[1..], root)),
+        "setup" => Some(setup(&args[1..], root)),
+        _ => None,
+    };
+    if let Some(result) = own {
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+        };
     }
     let (backend, rest) = match split_backend(&args) {
         Ok(split) => split,
@@ -42,6 +63,52 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `cargo xtask setup bench`: the Python environment of the PyTorch side (idempotent).
+fn setup(args: &[String], root: &Path) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("bench") => {
+            let status = Command::new("bash")
+                .arg(root.join("scripts/setup-python.sh"))
+                .status()
+                .map_err(|e| format!("cannot run scripts/setup-python.sh: {e}"))?;
+            status.success().then_some(()).ok_or("scripts/setup-python.sh failed".into())
+        }
+        other => Err(format!("setup: expected `bench`, got {other:?}")),
+    }
+}
+
+/// The Python of the reference environment: `$LLM_PYTHON`, else the one
+/// `scripts/setup-python.sh` makes.
+pub(crate) fn python() -> Result<PathBuf, String> {
+    let python = match std::env::var_os("LLM_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let venv = std::env::var_os("LLM_VENV").map(PathBuf::from).unwrap_or_else(|| {
+                PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/llm-rs/venv")
+            });
+            venv.join("bin/python")
+        }
+    };
+    if python.is_file() {
+        Ok(python)
+    } else {
+        Err(format!("{}: no Python environment; create it with `cargo xtask setup bench`", python.display()))
+    }
+}
+
+/// Runs cargo with `args`, failing on a non-zero exit.
+pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo).args(args).status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    status.success().then_some(()).ok_or(format!("cargo {} failed", args.join(" ")))
+}
+
+/// Today's date (UTC) as YYYY-MM-DD.
+pub(crate) fn today() -> Result<String, String> {
+    let out = Command::new("date").args(["-u", "+%F"]).output().map_err(|e| format!("cannot run date: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Takes `--backend B` / `--backend=B` out of the arguments.

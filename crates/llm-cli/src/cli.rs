@@ -48,6 +48,45 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Pretrain a GPT on raw text (default: experiments/default.toml on the-verdict).
     Train(TrainArgs),
+    /// Time one workload on one backend (what `cargo xtask bench` runs, one process each).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[arg(long, value_enum)]
+    pub workload: Workload,
+    /// Timed repetitions after one warm-up; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+}
+
+/// The benchmark workloads (the same in `scripts/bench_torch.py`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// GPT_CONFIG_124M, context 256, batch 2: forward + backward + AdamW.
+    #[value(name = "train-124m")]
+    Train124m,
+    /// emb 256, 4 layers, 4 heads, context 128, batch 8: forward + backward + AdamW.
+    #[value(name = "train-small")]
+    TrainSmall,
+    /// 200 greedy tokens after a 10-token prompt with the KV cache (124M, context 1024).
+    #[value(name = "generate-124m-kv")]
+    Generate124mKv,
+    /// The same without the cache.
+    #[value(name = "generate-124m-nocache")]
+    Generate124mNocache,
+}
+
+impl Workload {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Train124m => "train-124m",
+            Self::TrainSmall => "train-small",
+            Self::Generate124mKv => "generate-124m-kv",
+            Self::Generate124mNocache => "generate-124m-nocache",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

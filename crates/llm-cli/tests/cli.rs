@@ -187,4 +187,25 @@ fn train_refuses_bad_settings_in_one_line() {
     std::fs::write(&empty, "").unwrap();
     let err = fails(&["train", "--data-file", empty.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(err.contains("empty.txt") && err.contains("empty"), "{err}");
+    let binary = dir.path().join("weights.bin");
+    std::fs::write(&binary, [0u8, 159, 146, 150, 0, 1]).unwrap();
+    let err = fails(&["train", "--data-file", binary.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(err.contains("weights.bin") && err.contains("binary"), "{err}");
+    let err = fails(&["train", "--set", "batch_size=0"]);
+    assert!(err.contains("batch_size"), "{err}");
+    let err = fails(&["train", "--init-from", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(err.contains(dir.path().to_str().unwrap()), "a directory that holds no model: {err}");
+    let err = fails(&["train", "--config", dir.path().join("nope.toml").to_str().unwrap()]);
+    assert!(err.contains("nope.toml"), "{err}");
+}
+
+#[test]
+fn bench_times_a_workload_and_reports_memory() {
+    let printed = ok(&["bench", "--workload", "train-small", "--repeats", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(printed.trim()).unwrap();
+    assert_eq!(v["workload"], "train-small");
+    assert_eq!(v["backend"], "flex");
+    assert!(v["tokens_per_s"].as_f64().unwrap() > 0.0, "{v}");
+    // At least the model, its gradients and AdamW's two moments (4 x 17.5 M f32 = 268 MiB).
+    assert!(v["peak_rss_mib"].as_f64().unwrap() > 250.0, "{v}");
 }

@@ -172,9 +172,14 @@ fn checkpoint_dirs(root: &Path) -> Result<Vec<(usize, PathBuf)>, TrainError> {
     Ok(dirs)
 }
 
+/// Deletes all but the newest `keep` complete checkpoints.
 fn prune(root: &Path, keep: usize) -> Result<(), TrainError> {
-    let dirs = checkpoint_dirs(root)?;
-    for (_, dir) in dirs.iter().take(dirs.len().saturating_sub(keep)) {
+    let complete: Vec<PathBuf> = checkpoint_dirs(root)?
+        .into_iter()
+        .map(|(_, dir)| dir)
+        .filter(|dir| Checkpoint::open(dir).is_ok())
+        .collect();
+    for dir in complete.iter().take(complete.len().saturating_sub(keep)) {
         std::fs::remove_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
     }
     Ok(())

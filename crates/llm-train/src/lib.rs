@@ -10,6 +10,7 @@ pub mod error;
 pub mod lr_scheduler;
 pub mod metrics_csv;
 pub mod objective;
+pub mod plain_renderer;
 pub mod plot;
 pub mod pretrain;
 pub mod schedule;

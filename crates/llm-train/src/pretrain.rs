@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
 
 use burn::data::dataloader::DataLoader;
 use burn::data::dataset::Dataset;
@@ -22,6 +23,7 @@ use crate::dashboard_metrics::{LmPerplexity, TokensPerSecond};
 use crate::error::TrainError;
 use crate::lr_scheduler::ScheduleLr;
 use crate::metrics_csv::{MetricsCsv, read_metrics};
+use crate::plain_renderer::PlainRenderer;
 use crate::plot::plot_losses;
 use crate::strategy::{PretrainPlan, PretrainStrategy};
 use crate::{CausalLm, ExperimentConfig, LrSchedule};
@@ -155,7 +157,11 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
         failure: Mutex::new(None),
     });
     let model = CausalLm::new(gpt);
-    let result = SupervisedTraining::new(out, train_loader, valid_loader)
+    let mut training = SupervisedTraining::new(out, train_loader, valid_loader);
+    if !std::io::stdout().is_terminal() {
+        training = training.renderer(Box::new(PlainRenderer::new(Duration::from_secs(10))));
+    }
+    let result = training
         .with_training_strategy(TrainingStrategy::Custom(Arc::new(PretrainStrategy { plan: plan.clone() })))
         .metric_train_numeric(LossMetric::new())
         .metric_valid_numeric(LossMetric::new())

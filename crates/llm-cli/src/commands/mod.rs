@@ -1,3 +1,4 @@
+mod bench;
 mod convert;
 mod generate;
 mod model_dir;
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Perplexity(args) => perplexity::run(args, global),
         Command::Convert(args) => convert::run(args, global),
         Command::Train(args) => train::run(args, global),
+        Command::Bench(args) => bench::run(args, global),
     }
 }
 

@@ -1,0 +1,140 @@
+//! `llm bench`: one workload on one backend, timed as `cargo xtask bench` needs it (one
+//! process per workload, so that its peak resident memory is its own).
+
+use std::time::Instant;
+
+use burn::optim::AdamWConfig;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::train::TrainStep;
+use llm_data::dataset::LmBatch;
+use llm_model::GptConfig;
+use llm_model::generation::{GenerateOptions, generate};
+use llm_train::CausalLm;
+
+use crate::cli::{BenchArgs, GlobalArgs, Workload};
+
+/// New tokens and prompt length of the generation workloads.
+const NEW_TOKENS: usize = 200;
+const PROMPT: usize = 10;
+
+pub fn run(args: BenchArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let device = super::selected_device(global)?;
+    let backend = global.backend.unwrap_or_else(crate::backend::Backend::default_compiled);
+    anyhow::ensure!(args.repeats >= 1, "--repeats must be at least 1");
+    let tokens_per_s = match args.workload {
+        Workload::Train124m => train(book_124m(256), 2, &device, args.repeats)?,
+        Workload::TrainSmall => train(small(), 8, &device, args.repeats)?,
+        Workload::Generate124mKv => decode(true, &device, args.repeats)?,
+        Workload::Generate124mNocache => decode(false, &device, args.repeats)?,
+    };
+    let pairs = [
+        ("workload", args.workload.name().into()),
+        ("backend", backend.to_string().into()),
+        ("tokens_per_s", ((tokens_per_s * 100.0).round() / 100.0).into()),
+        ("peak_rss_mib", peak_rss_mib().map_or(serde_json::Value::Null, |m| ((m * 10.0).round() / 10.0).into())),
+        ("repeats", args.repeats.into()),
+    ];
+    super::print_results(global, &pairs);
+    Ok(())
+}
+
+/// GPT_CONFIG_124M (dropout 0.1, no QKV bias, separate output head) at `context`.
+fn book_124m(context: usize) -> GptConfig {
+    GptConfig {
+        context_length: context,
+        ..GptConfig::gpt_config_124m()
+    }
+}
+
+/// The small config of the main job: emb 256, 4 layers, 4 heads, context 128.
+fn small() -> GptConfig {
+    GptConfig {
+        context_length: 128,
+        emb_dim: 256,
+        n_heads: 4,
+        n_layers: 4,
+        ..GptConfig::gpt_config_124m()
+    }
+}
+
+/// Median seconds of `repeats` calls of `f` after one call of `warm_up`.
+fn median_seconds(
+    repeats: usize,
+    warm_up: impl FnOnce() -> anyhow::Result<()>,
+    mut f: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<f64> {
+    warm_up()?;
+    let mut times = Vec::with_capacity(repeats);
+    for _ in 0..repeats {
+        let start = Instant::now();
+        f()?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+fn ids(device: &Device, batch: usize, len: usize, salt: usize) -> Tensor<2, Int> {
+    let data: Vec<i64> = (0..batch * len).map(|i| ((i + salt) * 7919 % 50257) as i64).collect();
+    Tensor::from_data(TensorData::new(data, [batch, len]), device)
+}
+
+/// Training tokens per second: forward, backward and an AdamW step on a batch.
+fn train(config: GptConfig, batch: usize, device: &Device, repeats: usize) -> anyhow::Result<f64> {
+    let ad = device.clone().autodiff();
+    ad.seed(123);
+    let context = config.context_length;
+    let mut model = Some(CausalLm::new(config.init(&ad)?));
+    let mut optim = AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(0.1).init();
+    let data = LmBatch {
+        inputs: ids(&ad, batch, context, 0),
+        targets: ids(&ad, batch, context, 1),
+    };
+    let mut step = || {
+        let current = model.take().expect("the model is put back after each step");
+        let out = current.step(data.clone());
+        let stepped = current.optimize(&mut optim, 4e-4.into(), out.grads);
+        // Reading one weight back waits for the update on asynchronous backends.
+        let _ = stepped.gpt.wte.weight.val().slice([0..1, 0..1]).into_data();
+        model = Some(stepped);
+        Ok(())
+    };
+    step()?; // warm-up
+    let seconds = median_seconds(repeats, || Ok(()), step)?;
+    Ok((batch * context) as f64 / seconds)
+}
+
+/// Greedy decoding tokens per second: 200 new tokens after a 10-token prompt.
+fn decode(use_cache: bool, device: &Device, repeats: usize) -> anyhow::Result<f64> {
+    device.seed(123);
+    let gpt = book_124m(1024).init(device)?.with_dropout(0.0);
+    let prompt: Vec<u32> = (0..PROMPT as u32).map(|i| i * 4999 % 50257).collect();
+    let options = GenerateOptions {
+        max_new_tokens: NEW_TOKENS,
+        use_cache,
+        ..Default::default()
+    };
+    // Warm-up: a short generation (allocations, kernels), not the full 200 tokens.
+    let short = GenerateOptions {
+        max_new_tokens: 8,
+        ..options.clone()
+    };
+    let warm_up = || {
+        generate(&gpt, &prompt, &short, |_| {});
+        Ok(())
+    };
+    let seconds = median_seconds(repeats, warm_up, || {
+        let out = generate(&gpt, &prompt, &options, |_| {});
+        anyhow::ensure!(out.len() == NEW_TOKENS, "generated {} tokens", out.len());
+        Ok(())
+    })?;
+    Ok(NEW_TOKENS as f64 / seconds)
+}
+
+/// The process's peak resident memory (VmHWM), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

@@ -1,0 +1,108 @@
+//! Checkpoints: what resume takes, and that model and AdamW state come back exactly.
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::optim::{AdamWConfig, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+use burn::train::TrainStep;
+use llm_data::Tokenizer;
+use llm_data::dataset::{LmBatch, LmBatcher, LmItem};
+use llm_model::GptConfig;
+use llm_train::CausalLm;
+use llm_train::checkpoint::{TrainingState, latest_checkpoint, save_checkpoint, tokenizer_kind};
+
+fn tiny() -> GptConfig {
+    GptConfig {
+        vocab_size: 40,
+        context_length: 8,
+        emb_dim: 16,
+        n_heads: 2,
+        n_layers: 1,
+        dropout: 0.0,
+        qkv_bias: true,
+        tie_embeddings: true,
+        layer_norm_eps: 1e-5,
+    }
+}
+
+fn batch(device: &Device) -> LmBatch {
+    let items = (0..3u32)
+        .map(|i| {
+            let ids: Vec<u32> = (0..9).map(|j| (i * 5 + j * 7) % 40).collect();
+            LmItem { input: ids[..8].to_vec(), target: ids[1..].to_vec() }
+        })
+        .collect();
+    LmBatcher.batch(items, device)
+}
+
+fn step(model: CausalLm, optim: &mut ModuleOptimizer, batch: &LmBatch) -> CausalLm {
+    let out = model.step(batch.clone());
+    model.optimize(optim, 1e-2.into(), out.grads)
+}
+
+fn values(model: &CausalLm, batch: &LmBatch) -> Vec<f32> {
+    let logits: Tensor<3> = model.gpt.forward(batch.inputs.clone());
+    logits.into_data().iter::<f32>().collect()
+}
+
+fn state(step: usize) -> TrainingState {
+    TrainingState {
+        step,
+        epoch: 1,
+        batches_in_epoch: step,
+        tokens_seen: step * 24,
+        scheduler_step: step,
+        model: tiny(),
+        tokenizer: tokenizer_kind(&Tokenizer::gpt2()),
+    }
+}
+
+#[test]
+fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
+    let device = Device::flex().autodiff();
+    device.seed(1);
+    let batch = batch(&device);
+    let adamw = || AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(0.1).init();
+    let mut optim = adamw();
+    let mut model = CausalLm::new(tiny().init(&device).unwrap());
+    for _ in 0..3 {
+        model = step(model, &mut optim, &batch);
+    }
+    let run = tempfile::tempdir().unwrap();
+    let dir = save_checkpoint(run.path(), &state(3), &model.gpt, &optim, &Tokenizer::gpt2(), 2).unwrap();
+    assert!(dir.ends_with("checkpoints/step-00000003"));
+
+    // What a crash can leave behind: a temporary directory, and a step directory without
+    // its state file. Neither is taken.
+    let root = run.path().join("checkpoints");
+    std::fs::create_dir_all(root.join(".tmp-step-00000009-42")).unwrap();
+    std::fs::create_dir_all(root.join("step-00000010")).unwrap();
+    std::fs::copy(dir.join("model.bpk"), root.join("step-00000010/model.bpk")).unwrap();
+    let found = latest_checkpoint(run.path()).unwrap().unwrap();
+    assert_eq!(found.state, state(3));
+
+    // Continuing the original and continuing the restored copy give the same weights.
+    let restored_optim = found.load_optimizer(adamw()).unwrap();
+    let restored = CausalLm::new(found.load_model(&device).unwrap());
+    assert_eq!(values(&restored, &batch), values(&model, &batch));
+    let (mut optim_a, mut optim_b) = (optim, restored_optim);
+    let a = step(step(model, &mut optim_a, &batch), &mut optim_a, &batch);
+    let b = step(step(restored, &mut optim_b, &batch), &mut optim_b, &batch);
+    assert_eq!(values(&a, &batch), values(&b, &batch), "AdamW moments and step counts were restored");
+
+    // A fresh optimizer would not continue the same way (the test can tell).
+    let mut fresh = adamw();
+    let c = step(CausalLm::new(found.load_model(&device).unwrap()), &mut fresh, &batch);
+    let c = step(c, &mut fresh, &batch);
+    assert_ne!(values(&c, &batch), values(&a, &batch));
+
+    // Saving again keeps the newest two complete checkpoints and clears the temporaries.
+    for s in [4, 5] {
+        save_checkpoint(run.path(), &state(s), &a.gpt, &optim_a, &Tokenizer::gpt2(), 2).unwrap();
+    }
+    let mut names: Vec<String> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    // The incomplete step 10 neither counts as one of the two nor is taken.
+    assert_eq!(names, ["step-00000004", "step-00000005", "step-00000010"].map(String::from).to_vec());
+    assert_eq!(latest_checkpoint(run.path()).unwrap().unwrap().state.step, 5);
+}

@@ -1,0 +1,147 @@
+"""The PyTorch side of `cargo xtask bench`: the book's own code (llms-from-scratch 1.0.19)
+on the workloads of `llm bench`, printing one JSON line like it.
+
+    python scripts/bench_torch.py --workload train-124m --repeats 5 --threads 2
+
+Workloads (as in `llm bench`):
+  train-124m              GPT_CONFIG_124M, context 256, batch 2: forward + backward + AdamW
+  train-small             emb 256, 4 layers, 4 heads, context 128, batch 8: the same
+  generate-124m-kv        200 greedy tokens after a 10-token prompt, with the book's KV cache
+  generate-124m-nocache   the same, recomputing the whole sequence per token
+
+Notes on the package (1.0.19):
+- `llms_from_scratch/kv_cache/gpt2.py` slices its causal mask by columns
+  (`mask[:, -num_tokens:]`) where rows are meant, so every cached decode step fails; this
+  script patches that one line (`mask[-num_tokens:, :]`) before running it.
+- `llms_from_scratch/kv_cache/generate.py` is written for the package's Llama/Qwen models
+  (it calls `model.cfg` and `model.reset_kv_cache()`, which the GPT-2 model lacks), so the
+  decoding loop below is the book's own `generate_text_simple_cached` (chapter 4 KV-cache
+  bonus), written out.
+"""
+import argparse
+import inspect
+import json
+import resource
+import statistics
+import sys
+import time
+
+import torch
+
+BAD = "causal_mask = causal_mask[:, -num_tokens:][None, None, :, :]"
+FIXED = "causal_mask = causal_mask[-num_tokens:, :][None, None, :, :]"
+
+CONFIG_124M = {
+    "vocab_size": 50257, "context_length": 1024, "emb_dim": 768, "n_heads": 12, "n_layers": 12,
+    "drop_rate": 0.1, "qkv_bias": False,
+}
+SMALL = dict(CONFIG_124M, context_length=128, emb_dim=256, n_heads=4, n_layers=4)
+WORKLOADS = {
+    # name: (config, batch, context)
+    "train-124m": (dict(CONFIG_124M, context_length=256), 2, 256),
+    "train-small": (SMALL, 8, 128),
+}
+PROMPT, NEW_TOKENS = 10, 200
+
+
+def patched_kv_model():
+    import llms_from_scratch.kv_cache.gpt2 as gpt2
+
+    source = inspect.getsource(gpt2)
+    if BAD in source:
+        exec(compile(source.replace(BAD, FIXED), gpt2.__file__, "exec"), gpt2.__dict__)
+    return gpt2.GPTModel
+
+
+def generate_text_simple_cached(model, idx, max_new_tokens, use_cache=True):
+    """The book's greedy decoding with (or without) the KV cache."""
+    from llms_from_scratch.kv_cache.utils import KVCache
+
+    model.eval()
+    ctx_len = model.pos_emb.num_embeddings
+    # The model reads positions from `current_pos` even without the cache (reset_kv_cache).
+    model.current_pos = 0
+    with torch.no_grad():
+        if use_cache:
+            cache = KVCache(n_layers=len(model.trf_blocks))
+            logits = model(idx[:, -ctx_len:], use_cache=True, cache=cache)
+            for _ in range(max_new_tokens):
+                next_idx = logits[:, -1].argmax(dim=-1, keepdim=True)
+                idx = torch.cat([idx, next_idx], dim=1)
+                logits = model(next_idx, use_cache=True, cache=cache)
+        else:
+            for _ in range(max_new_tokens):
+                logits = model(idx[:, -ctx_len:])
+                next_idx = logits[:, -1].argmax(dim=-1, keepdim=True)
+                idx = torch.cat([idx, next_idx], dim=1)
+    return idx
+
+
+def timed(fn, repeats, warm_up=None):
+    (warm_up or fn)()  # not counted
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def train(workload, repeats):
+    from llms_from_scratch.ch04 import GPTModel
+
+    cfg, batch, context = WORKLOADS[workload]
+    torch.manual_seed(123)
+    model = GPTModel(cfg)
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=4e-4, weight_decay=0.1)
+    ids = torch.randint(0, cfg["vocab_size"], (batch, context + 1))
+    inputs, targets = ids[:, :-1], ids[:, 1:]
+
+    def step():
+        optimizer.zero_grad()
+        logits = model(inputs)
+        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        loss.backward()
+        optimizer.step()
+
+    return batch * context / timed(step, repeats)
+
+
+def generate(use_cache, repeats):
+    GPTModel = patched_kv_model()
+    torch.manual_seed(123)
+    model = GPTModel(CONFIG_124M).eval()
+    prompt = torch.randint(0, 50257, (1, PROMPT))
+
+    def run():
+        out = generate_text_simple_cached(model, prompt, NEW_TOKENS, use_cache=use_cache)
+        assert out.shape[1] == PROMPT + NEW_TOKENS
+
+    def warm_up():  # a short generation, as on the Rust side
+        generate_text_simple_cached(model, prompt, 8, use_cache=use_cache)
+
+    return NEW_TOKENS / timed(run, repeats, warm_up)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workload", required=True, choices=[*WORKLOADS, "generate-124m-kv", "generate-124m-nocache"])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.workload.startswith("train"):
+        tokens_per_s = train(args.workload, args.repeats)
+    else:
+        tokens_per_s = generate(args.workload.endswith("-kv"), args.repeats)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({
+        "workload": args.workload, "backend": "torch", "tokens_per_s": round(tokens_per_s, 2),
+        "peak_rss_mib": round(peak_mib, 1), "threads": args.threads, "repeats": args.repeats,
+        "torch": torch.__version__,
+    }))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
