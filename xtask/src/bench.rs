@@ -10,7 +10,9 @@ const WORKLOADS: [&str; 4] = ["train-124m", "train-small", "generate-124m-kv", "
 const DEFAULT_BACKENDS: [&str; 2] = ["flex", "ndarray"];
 const PATCH_NOTE: &str = "PyTorch side: llms-from-scratch 1.0.19 (ch04.GPTModel, kv_cache.gpt2.GPTModel, torch.optim.AdamW); \
 its kv_cache/gpt2.py slices the causal mask by columns (`mask[:, -num_tokens:]`) where rows are meant, which fails every \
-cached decode step, so the harness patches that one line to `mask[-num_tokens:, :]`.";
+cached decode step, so the harness patches that one line to `mask[-num_tokens:, :]`; its kv_cache/generate.py expects \
+`model.cfg` and `reset_kv_cache()`, which its GPT-2 model lacks, so the harness runs the book's `generate_text_simple_cached` \
+loop (resetting `current_pos`).";
 
 #[derive(Debug)]
 struct Options {

@@ -157,7 +157,8 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
         failure: Mutex::new(None),
     });
     let model = CausalLm::new(gpt);
-    let mut training = SupervisedTraining::new(out, train_loader, valid_loader);
+    // Logging goes where the caller's tracing subscriber sends it (the CLI: stderr).
+    let mut training = SupervisedTraining::new(out, train_loader, valid_loader).with_application_logger(None);
     if !std::io::stdout().is_terminal() {
         training = training.renderer(Box::new(PlainRenderer::new(Duration::from_secs(10))));
     }
