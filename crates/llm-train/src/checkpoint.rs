@@ -172,15 +172,28 @@ fn checkpoint_dirs(root: &Path) -> Result<Vec<(usize, PathBuf)>, TrainError> {
     Ok(dirs)
 }
 
-/// Deletes all but the newest `keep` complete checkpoints.
+/// Deletes all but the newest `keep` complete checkpoints, and incomplete `step-*`
+/// directories older than the newest complete one (what a deletion cut short leaves).
+/// Each is renamed to a temporary name first, so a deletion cut short never leaves a
+/// directory that looks like a checkpoint.
 fn prune(root: &Path, keep: usize) -> Result<(), TrainError> {
-    let complete: Vec<PathBuf> = checkpoint_dirs(root)?
-        .into_iter()
-        .map(|(_, dir)| dir)
-        .filter(|dir| Checkpoint::open(dir).is_ok())
-        .collect();
-    for dir in complete.iter().take(complete.len().saturating_sub(keep)) {
-        std::fs::remove_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
+    let dirs = checkpoint_dirs(root)?;
+    let complete: Vec<(usize, PathBuf)> =
+        dirs.iter().filter(|(_, dir)| Checkpoint::open(dir).is_ok()).cloned().collect();
+    let Some(&(newest, _)) = complete.last() else {
+        return Ok(());
+    };
+    let mut doomed: Vec<&PathBuf> = complete.iter().take(complete.len().saturating_sub(keep)).map(|(_, d)| d).collect();
+    doomed.extend(
+        dirs.iter()
+            .filter(|(step, dir)| *step < newest && !complete.iter().any(|(_, c)| c == dir))
+            .map(|(_, d)| d),
+    );
+    for dir in doomed {
+        let name = dir.file_name().map_or("step".into(), |n| n.to_string_lossy().into_owned());
+        let trash = root.join(format!(".tmp-deleting-{name}"));
+        std::fs::rename(dir, &trash).map_err(|e| TrainError::io(dir, e))?;
+        std::fs::remove_dir_all(&trash).map_err(|e| TrainError::io(&trash, e))?;
     }
     Ok(())
 }

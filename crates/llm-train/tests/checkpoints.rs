@@ -76,6 +76,8 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
     let root = run.path().join("checkpoints");
     std::fs::create_dir_all(root.join(".tmp-step-00000009-42")).unwrap();
     std::fs::create_dir_all(root.join("step-00000010")).unwrap();
+    // A deletion cut short: an old step directory without its state file.
+    std::fs::create_dir_all(root.join("step-00000001")).unwrap();
     std::fs::copy(dir.join("model.bpk"), root.join("step-00000010/model.bpk")).unwrap();
     let found = latest_checkpoint(run.path()).unwrap().unwrap();
     assert_eq!(found.state, state(3));
@@ -102,7 +104,8 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
     let mut names: Vec<String> =
         std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    // The incomplete step 10 neither counts as one of the two nor is taken.
+    // The incomplete step 10 neither counts as one of the two nor is taken; the remains of
+    // step 1, older than the newest checkpoint, are gone.
     assert_eq!(names, ["step-00000004", "step-00000005", "step-00000010"].map(String::from).to_vec());
     assert_eq!(latest_checkpoint(run.path()).unwrap().unwrap().state.step, 5);
 }
