@@ -5,7 +5,7 @@
 # list below changes, an existing environment is updated in place (pip skips what it has).
 set -euo pipefail
 venv="${LLM_VENV:-$HOME/.cache/llm-rs/venv}"
-packages=(torch==2.9.0 transformers==4.57.6 safetensors numpy tiktoken matplotlib)
+packages=(torch==2.9.0 transformers==4.57.6 safetensors numpy tiktoken matplotlib pandas)
 book=llms-from-scratch==1.0.19
 stamp="$venv/.llm-rs-ready-$(echo "${packages[*]} $book" | sha256sum | cut -c1-12)"
 if [[ -f $stamp ]]; then

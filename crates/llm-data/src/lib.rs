@@ -4,8 +4,11 @@
 //!   Hugging Face `tokenizer.json`, and BPE training from scratch;
 //! - [`corpus`]: the data directory, the dataset manifest, downloads with checksums;
 //! - [`dataset`]: the book's sliding-window language-modelling dataset, its train/validation
-//!   split, and Burn `Dataset`/`Batcher`/data loaders with seeded shuffling and `drop_last`.
+//!   split, and Burn `Dataset`/`Batcher`/data loaders with seeded shuffling and `drop_last`;
+//! - [`classification`]: labelled CSV/TSV texts, the book's spam balancing and split, padded
+//!   classification batches.
 
+pub mod classification;
 pub mod corpus;
 pub mod dataset;
 pub mod error;
