@@ -5,6 +5,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor};
 
 use crate::kv_cache::LayerKv;
+use crate::lora::{LoraAdapter, LoraConfig, adapted, merge_into};
 
 #[derive(Config, Debug)]
 pub struct CausalSelfAttentionConfig {
@@ -26,6 +27,18 @@ pub struct CausalSelfAttention {
     pub c_proj: Linear,
     pub attn_dropout: Dropout,
     pub n_heads: usize,
+    /// LoRA adapters, when fine-tuning with them.
+    pub lora: Option<AttentionLora>,
+}
+
+/// LoRA adapters of an attention layer: one each for the query, key and value projections
+/// (as the book's separate `W_query`, `W_key`, `W_value`) and one for the output.
+#[derive(Module, Debug)]
+pub struct AttentionLora {
+    pub query: LoraAdapter,
+    pub key: LoraAdapter,
+    pub value: LoraAdapter,
+    pub proj: LoraAdapter,
 }
 
 impl CausalSelfAttentionConfig {
@@ -37,6 +50,7 @@ impl CausalSelfAttentionConfig {
             c_proj: LinearConfig::new(self.d_model, self.d_model).init(device),
             attn_dropout: DropoutConfig::new(self.dropout).init(),
             n_heads: self.n_heads,
+            lora: None,
         }
     }
 }
@@ -53,7 +67,11 @@ impl CausalSelfAttention {
         let (h, hd) = (self.n_heads, d / self.n_heads);
         let device = x.device();
 
-        let qkv = self.c_attn.forward(x); // [b, t, 3d]
+        let mut qkv = self.c_attn.forward(x.clone()); // [b, t, 3d]
+        if let Some(lora) = &self.lora {
+            let parts = [&lora.query, &lora.key, &lora.value].map(|a| a.forward(x.clone()));
+            qkv = qkv + Tensor::cat(parts.to_vec(), 2);
+        }
         let heads = |i: usize| {
             qkv.clone()
                 .narrow(2, i * d, d)
@@ -77,6 +95,29 @@ impl CausalSelfAttention {
         let weights = self.attn_dropout.forward(weights);
 
         let context = weights.matmul(v).swap_dims(1, 2).reshape([b, t, d]); // [b, t, d]
-        self.c_proj.forward(context)
+        adapted(&self.c_proj, self.lora.as_ref().map(|l| &l.proj), context)
+    }
+
+    /// Adds fresh LoRA adapters (replacing any).
+    pub fn with_lora(mut self, config: &LoraConfig, device: &Device) -> Self {
+        let d = self.c_proj.weight.dims()[0];
+        let adapter = || LoraAdapter::new(d, d, config, device);
+        self.lora = Some(AttentionLora {
+            query: adapter(),
+            key: adapter(),
+            value: adapter(),
+            proj: adapter(),
+        });
+        self
+    }
+
+    /// Folds the adapters into the projection weights and removes them.
+    pub fn merge_lora(mut self) -> Self {
+        if let Some(lora) = self.lora.take() {
+            let qkv = Tensor::cat(vec![lora.query.delta(), lora.key.delta(), lora.value.delta()], 1);
+            self.c_attn = merge_into(self.c_attn, qkv);
+            self.c_proj = merge_into(self.c_proj, lora.proj.delta());
+        }
+        self
     }
 }

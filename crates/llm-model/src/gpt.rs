@@ -6,6 +6,7 @@ use burn::nn::{
 use burn::tensor::{Device, Int, Tensor};
 
 use crate::block::Block;
+use crate::lora::LoraConfig;
 use crate::{GptConfig, KvCache, ModelError};
 
 /// The GPT model of the book (chapter 4), laid out as GPT-2 checkpoints are.
@@ -121,6 +122,47 @@ impl Gpt {
             block.resid_dropout.prob = p;
         }
         self.config.dropout = p;
+        self
+    }
+
+    /// Adds fresh LoRA adapters to every attention and feed-forward layer.
+    pub fn with_lora(mut self, config: &LoraConfig, device: &Device) -> Self {
+        self.h = self
+            .h
+            .into_iter()
+            .map(|mut block| {
+                block.attn = block.attn.with_lora(config, device);
+                block.mlp = block.mlp.with_lora(config, device);
+                block
+            })
+            .collect();
+        self
+    }
+
+    /// Folds every LoRA adapter into its layer's weights: a plain model again.
+    pub fn merge_lora(mut self) -> Self {
+        self.h = self
+            .h
+            .into_iter()
+            .map(|mut block| {
+                block.attn = block.attn.merge_lora();
+                block.mlp = block.mlp.merge_lora();
+                block
+            })
+            .collect();
+        self
+    }
+
+    /// Whether any layer carries LoRA adapters.
+    pub fn has_lora(&self) -> bool {
+        self.h.iter().any(|b| b.attn.lora.is_some() || b.mlp.lora.is_some())
+    }
+
+    /// The model without its language-modelling head (a classifier reads the hidden
+    /// states); its config then says the head is tied, so a rebuilt model has none either.
+    pub fn without_lm_head(mut self) -> Self {
+        self.lm_head = None;
+        self.config.tie_embeddings = true;
         self
     }
 

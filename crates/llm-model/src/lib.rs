@@ -8,21 +8,26 @@
 //!   and a 4× GELU feed-forward, final norm and an output head (tied or not);
 //! - [`KvCache`]: the explicit key/value cache for incremental decoding;
 //! - [`generation`]: samplers and the generation loop;
+//! - [`GptClassifier`] and [`lora`]: a classification head over the body, LoRA adapters;
 //! - [`weights`]: Hugging Face GPT-2 directories and the book's PyTorch state dicts.
 
 pub mod attention;
 pub mod block;
+pub mod classifier;
 pub mod config;
 pub mod error;
 pub mod eval;
 pub mod generation;
 pub mod gpt;
 pub mod kv_cache;
+pub mod lora;
 pub mod loss;
 pub mod mlp;
 pub mod weights;
 
+pub use classifier::{GptClassifier, Pooling};
 pub use config::GptConfig;
+pub use lora::LoraConfig;
 pub use error::ModelError;
 pub use gpt::Gpt;
 pub use kv_cache::KvCache;

@@ -62,7 +62,7 @@ pub fn to_tensor_map(gpt: &Gpt) -> TensorMap {
     map
 }
 
-fn host<const D: usize>(tensor: &Tensor<D>) -> HostTensor {
+pub(crate) fn host<const D: usize>(tensor: &Tensor<D>) -> HostTensor {
     let shape = tensor.dims().to_vec();
     let values: Vec<f32> = tensor.to_data().iter::<f32>().collect();
     HostTensor::new(shape, values)
@@ -82,17 +82,17 @@ fn put_norm(map: &mut TensorMap, prefix: &str, norm: &LayerNorm) {
     }
 }
 
-struct Loader<'a> {
-    map: &'a mut TensorMap,
-    device: &'a Device,
+pub(crate) struct Loader<'a> {
+    pub(crate) map: &'a mut TensorMap,
+    pub(crate) device: &'a Device,
 }
 
 impl Loader<'_> {
-    fn param_from<const D: usize>(&self, t: HostTensor) -> Param<Tensor<D>> {
+    pub(crate) fn param_from<const D: usize>(&self, t: HostTensor) -> Param<Tensor<D>> {
         Param::from_data(TensorData::new(t.data, t.shape), self.device)
     }
 
-    fn param<const D: usize>(
+    pub(crate) fn param<const D: usize>(
         &mut self,
         name: &str,
         shape: &[usize],

@@ -8,6 +8,7 @@
 mod assign;
 mod atomic;
 mod book;
+mod classifier_dir;
 mod hf;
 mod hf_config;
 mod model_dir;
@@ -17,6 +18,7 @@ mod tensor_map;
 pub use assign::{from_tensor_map, to_tensor_map};
 pub use atomic::write_atomically;
 pub use book::{BookConfig, load_book_dir};
+pub use classifier_dir::{ClassifierMeta, load_classifier_dir, save_classifier_dir};
 pub use hf::{load_hf_dir, save_hf_dir};
 pub use hf_config::HfGpt2Config;
 pub use model_dir::{ModelFormat, load_model, model_format};

@@ -1,0 +1,94 @@
+//! A GPT with a classification head (chapter 6 of the book).
+
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::Gpt;
+use crate::lora::{LoraAdapter, LoraConfig, adapted, merge_into};
+
+/// Which hidden state the head reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pooling {
+    /// Each text's last real (non-padding) token: what a causal model has read the whole
+    /// text at.
+    #[default]
+    LastToken,
+    /// The last position of the padded sequence, as the book does (`model(x)[:, -1, :]`).
+    LastPosition,
+}
+
+/// A GPT body, its final hidden states pooled to one vector per text, and a linear head to
+/// `num_classes` logits (with an optional LoRA adapter).
+#[derive(Module, Debug)]
+pub struct GptClassifier {
+    pub gpt: Gpt,
+    pub head: Linear,
+    pub head_lora: Option<LoraAdapter>,
+    #[module(skip)]
+    pooling: Pooling,
+}
+
+impl GptClassifier {
+    /// Replaces `gpt`'s output head by a fresh `num_classes`-way linear layer (with bias, as
+    /// the book's `torch.nn.Linear(emb_dim, num_classes)`).
+    pub fn new(gpt: Gpt, num_classes: usize, pooling: Pooling, device: &Device) -> Self {
+        let d = gpt.config().emb_dim;
+        Self {
+            gpt: gpt.without_lm_head(),
+            head: LinearConfig::new(d, num_classes).init(device),
+            head_lora: None,
+            pooling,
+        }
+    }
+
+    pub fn pooling(&self) -> Pooling {
+        self.pooling
+    }
+
+    pub fn num_classes(&self) -> usize {
+        self.head.weight.dims()[1]
+    }
+
+    /// Class logits.
+    ///
+    /// # Shapes
+    /// - ids: `[batch, seq]`
+    /// - last: `[batch]`, the position of each text's last real token
+    /// - output: `[batch, num_classes]`
+    pub fn forward(&self, ids: Tensor<2, Int>, last: Tensor<1, Int>) -> Tensor<2> {
+        let hidden = self.gpt.hidden(ids, None); // [b, t, d]
+        let [b, t, d] = hidden.dims();
+        let pooled = match self.pooling {
+            Pooling::LastPosition => hidden.narrow(1, t - 1, 1),
+            Pooling::LastToken => hidden.gather(1, last.reshape([b, 1, 1]).expand([b, 1, d])),
+        }
+        .reshape([b, d]);
+        adapted(&self.head, self.head_lora.as_ref(), pooled)
+    }
+
+    /// Freezes every weight and adds fresh LoRA adapters to the attention and feed-forward
+    /// layers and the head: only the adapters train.
+    pub fn with_lora(mut self, config: &LoraConfig, device: &Device) -> Self {
+        self = self.no_grad();
+        let [d, classes] = self.head.weight.dims();
+        self.gpt = self.gpt.with_lora(config, device);
+        self.head_lora = Some(LoraAdapter::new(d, classes, config, device));
+        self
+    }
+
+    /// Folds every adapter into the weights.
+    pub fn merge_lora(mut self) -> Self {
+        self.gpt = self.gpt.merge_lora();
+        if let Some(lora) = self.head_lora.take() {
+            self.head = merge_into(self.head, lora.delta());
+        }
+        self
+    }
+
+    pub fn has_lora(&self) -> bool {
+        self.head_lora.is_some() || self.gpt.has_lora()
+    }
+}

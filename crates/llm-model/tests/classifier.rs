@@ -1,0 +1,124 @@
+//! The classification head, LoRA adapters and classifier directories.
+
+mod common;
+
+use burn::module::{Module, Param};
+use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use common::{relative_error, to_vec};
+use llm_model::lora::trainable_params;
+use llm_model::weights::{ClassifierMeta, load_classifier_dir, save_classifier_dir};
+use llm_model::{GptClassifier, GptConfig, LoraConfig, Pooling};
+
+fn tiny() -> GptConfig {
+    GptConfig {
+        vocab_size: 64,
+        context_length: 16,
+        emb_dim: 32,
+        n_heads: 4,
+        n_layers: 2,
+        dropout: 0.0,
+        qkv_bias: true,
+        tie_embeddings: false,
+        layer_norm_eps: 1e-5,
+    }
+}
+
+fn classifier(pooling: Pooling, device: &Device) -> GptClassifier {
+    device.seed(7);
+    GptClassifier::new(tiny().init(device).unwrap(), 3, pooling, device)
+}
+
+fn batch(device: &Device) -> (Tensor<2, Int>, Tensor<1, Int>) {
+    // Two texts of 3 and 5 tokens, padded with 63 to 6.
+    let ids = TensorData::new(vec![5i64, 9, 2, 63, 63, 63, 1, 2, 3, 4, 5, 63], [2, 6]);
+    (Tensor::from_data(ids, device), Tensor::from_data(TensorData::new(vec![2i64, 4], [2]), device))
+}
+
+/// Gives every adapter's `B` random values, as training would.
+fn perturb(mut model: GptClassifier, device: &Device) -> GptClassifier {
+    let random = |p: &Param<Tensor<2>>| Param::from_tensor(Tensor::random(p.dims(), Distribution::Normal(0.0, 0.05), device));
+    for block in &mut model.gpt.h {
+        let attn = block.attn.lora.as_mut().unwrap();
+        for a in [&mut attn.query, &mut attn.key, &mut attn.value, &mut attn.proj] {
+            a.b = random(&a.b);
+        }
+        let mlp = block.mlp.lora.as_mut().unwrap();
+        for a in [&mut mlp.fc, &mut mlp.proj] {
+            a.b = random(&a.b);
+        }
+    }
+    let head = model.head_lora.as_mut().unwrap();
+    head.b = random(&head.b);
+    model
+}
+
+#[test]
+fn last_token_pooling_ignores_padding() {
+    let device = common::device();
+    let model = classifier(Pooling::LastToken, &device);
+    let (ids, last) = batch(&device);
+    let padded = to_vec(model.forward(ids, last));
+    // The first text alone, unpadded, gives the same logits: causal attention never lets
+    // its last real token see the padding after it.
+    let alone = Tensor::from_data(TensorData::new(vec![5i64, 9, 2], [1, 3]), &device);
+    let expected = to_vec(model.forward(alone, Tensor::from_data(TensorData::new(vec![2i64], [1]), &device)));
+    assert!(relative_error(&padded[..3], &expected) < 1e-5);
+
+    let book = GptClassifier::new(tiny().init(&device).unwrap(), 3, Pooling::LastPosition, &device);
+    let (ids, last) = batch(&device);
+    let logits = book.forward(ids.clone(), last);
+    let hidden = book.gpt.hidden(ids, None).narrow(1, 5, 1).reshape([2, 32]);
+    assert!(relative_error(&to_vec(logits), &to_vec(book.head.forward(hidden))) < 1e-6);
+}
+
+#[test]
+fn lora_starts_as_a_no_op_and_merges_exactly() {
+    let device = common::device();
+    let model = classifier(Pooling::LastToken, &device);
+    let (ids, last) = batch(&device);
+    let before = to_vec(model.forward(ids.clone(), last.clone()));
+    let lora = model.with_lora(&LoraConfig { rank: 4, alpha: 8.0 }, &device);
+    assert!(lora.has_lora());
+    assert_eq!(to_vec(lora.forward(ids.clone(), last.clone())), before, "B = 0: outputs unchanged");
+
+    let trained = perturb(lora, &device);
+    let unmerged = to_vec(trained.forward(ids.clone(), last.clone()));
+    assert!(relative_error(&unmerged, &before) > 1e-3, "the perturbed adapters change the logits");
+    let merged = trained.clone().merge_lora();
+    assert!(!merged.has_lora());
+    // f32 sums in a different order: agreement to ~1e-6 of the logits' scale.
+    assert!(relative_error(&to_vec(merged.forward(ids.clone(), last.clone())), &unmerged) < 1e-5);
+
+    // Saved merged (a plain directory) and unmerged (base + adapter file): same logits.
+    let meta = ClassifierMeta {
+        labels: vec!["a".into(), "b".into(), "c".into()],
+        pooling: Pooling::LastToken,
+        max_length: 6,
+        pad_token_id: 63,
+        lora: Some(LoraConfig { rank: 4, alpha: 8.0 }),
+    };
+    for merge in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        save_classifier_dir(&trained, &meta, dir.path(), merge).unwrap();
+        assert_eq!(dir.path().join("adapter.safetensors").exists(), !merge);
+        let (loaded, loaded_meta) = load_classifier_dir(dir.path(), &device).unwrap();
+        assert_eq!(loaded.has_lora(), !merge);
+        assert_eq!(loaded_meta.lora.is_some(), !merge);
+        let logits = to_vec(loaded.forward(ids.clone(), last.clone()));
+        assert!(relative_error(&logits, &unmerged) < 1e-5, "merge={merge}");
+    }
+}
+
+#[test]
+fn lora_trainable_parameters_match_the_book() {
+    // GPT-2 small with a 2-class head and rank-16 adapters: the book's appendix E counts
+    // 2,666,528 trainable parameters (q, k, v, out_proj, both feed-forward layers, head).
+    let device = Device::flex().autodiff();
+    let gpt = GptConfig::gpt2_small().init(&device).unwrap();
+    let model = GptClassifier::new(gpt, 2, Pooling::LastPosition, &device);
+    let total = model.num_params();
+    assert_eq!(trainable_params(&model), total, "fresh: everything trains");
+    let lora = model.with_lora(&LoraConfig { rank: 16, alpha: 16.0 }, &device);
+    assert_eq!(trainable_params(&lora), 2_666_528);
+    assert_eq!(lora.num_params(), total + 2_666_528);
+}
