@@ -48,8 +48,55 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Pretrain a GPT on raw text (default: experiments/default.toml on the-verdict).
     Train(TrainArgs),
+    /// Fine-tune a model: `finetune classify` (a text classifier, optionally with LoRA).
+    Finetune(FinetuneArgs),
+    /// Label texts with a classifier that `finetune classify` made.
+    Classify(ClassifyArgs),
     /// Time one workload on one backend (what `cargo xtask bench` runs, one process each).
     Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FinetuneArgs {
+    #[command(subcommand)]
+    pub task: FinetuneCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FinetuneCommand {
+    /// Turn a GPT into a text classifier (default: experiments/spam-offline.toml, the SMS
+    /// spam data, a fresh small model trained whole).
+    Classify(FinetuneClassifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FinetuneClassifyArgs {
+    #[command(flatten)]
+    pub run: TrainArgs,
+    /// The text column of a CSV/TSV data file: a header name, or a 0-based position for a
+    /// file without a header (sets classify.text_column).
+    #[arg(long)]
+    pub text_column: Option<String>,
+    /// The label column, as --text-column (sets classify.label_column).
+    #[arg(long)]
+    pub label_column: Option<String>,
+    /// Fold LoRA adapters into the saved weights (default: yes); `false` saves them apart
+    /// in adapter.safetensors.
+    #[arg(long)]
+    pub merge_lora: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// A classifier directory (`RUN/model`) or a run directory holding one.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A text to label (repeatable).
+    #[arg(long, required_unless_present = "file")]
+    pub text: Vec<String>,
+    /// A file with one text per line.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -91,12 +138,14 @@ impl Workload {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Experiment file (default: the built-in experiments/default.toml).
+    /// Experiment file (default: the command's built-in experiment, e.g.
+    /// experiments/default.toml for `train`).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Override a field: a short key (context_length, batch_size, stride, dropout, shuffle,
     /// lr, weight_decay, grad_clip, grad_accumulation, warmup_steps, eval_every, epochs,
-    /// max_steps, checkpoint_every) or a path (model.emb_dim, run.keep_checkpoints).
+    /// max_steps, checkpoint_every, trainable, pooling) or a path (model.emb_dim,
+    /// run.keep_checkpoints, lora.rank).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Run directory (default: runs/<config name>).

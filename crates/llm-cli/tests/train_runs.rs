@@ -16,27 +16,6 @@ fn book_ch05() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments/book-ch05.toml").display().to_string()
 }
 
-/// `column` of every row of a run's metrics.csv.
-fn column(run: &Path, column: &str) -> Vec<String> {
-    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let i = header.iter().position(|h| *h == column).unwrap();
-    lines.map(|l| l.split(',').nth(i).unwrap().to_string()).collect()
-}
-
-fn args<'a>(fixed: &[&'a str], sets: &'a [String]) -> Vec<&'a str> {
-    let mut all = fixed.to_vec();
-    for set in sets {
-        all.extend(["--set", set.as_str()]);
-    }
-    all
-}
-
-fn sets(pairs: &[&str]) -> Vec<String> {
-    pairs.iter().map(|s| s.to_string()).collect()
-}
-
 #[test]
 fn twenty_steps_match_the_books_pytorch_loop() {
     // fixtures/make_book_loop.py: llms-from-scratch's GPTModel trained 20 steps by the

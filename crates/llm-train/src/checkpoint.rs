@@ -15,7 +15,9 @@ use llm_data::Tokenizer;
 use llm_model::{Gpt, GptConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::classify::ClassifierState;
 use crate::error::TrainError;
+use crate::train_loop::Position;
 
 pub const CHECKPOINTS_DIR: &str = "checkpoints";
 const STATE_FILE: &str = "state.json";
@@ -38,6 +40,25 @@ pub struct TrainingState {
     pub model: GptConfig,
     /// `gpt2`, or `tokenizer.json` when the checkpoint holds the run's own tokenizer.
     pub tokenizer: String,
+    /// For a classifier: its head, pooling, adapters and trainable parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classifier: Option<ClassifierState>,
+}
+
+impl TrainingState {
+    /// The state of a run at `position` (the scheduler's position is the step).
+    pub fn at(position: &Position, model: GptConfig, tokenizer: &Tokenizer, classifier: Option<ClassifierState>) -> Self {
+        Self {
+            step: position.step,
+            epoch: position.epoch,
+            batches_in_epoch: position.batches_in_epoch,
+            tokens_seen: position.tokens_seen,
+            scheduler_step: position.step,
+            model,
+            tokenizer: tokenizer_kind(tokenizer),
+            classifier,
+        }
+    }
 }
 
 /// A complete checkpoint on disk.
@@ -47,12 +68,12 @@ pub struct Checkpoint {
     pub state: TrainingState,
 }
 
-/// Saves a checkpoint of `gpt` and `optimizer` under `run_dir`, keeping the newest `keep`
+/// Saves a checkpoint of `model` and `optimizer` under `run_dir`, keeping the newest `keep`
 /// checkpoints (at least one). Returns its directory.
-pub fn save_checkpoint(
+pub fn save_checkpoint<M: Module>(
     run_dir: &Path,
     state: &TrainingState,
-    gpt: &Gpt,
+    model: &M,
     optimizer: &ModuleOptimizer,
     tokenizer: &Tokenizer,
     keep: usize,
@@ -66,7 +87,7 @@ pub fn save_checkpoint(
 
     let record_error = |path: &Path, e: burn::store::RecordError| TrainError::Invalid(format!("{}: {e}", path.display()));
     let model_path = tmp.join(MODEL_FILE);
-    gpt.clone().into_record().save(&model_path).map_err(|e| record_error(&model_path, e))?;
+    model.clone().into_record().save(&model_path).map_err(|e| record_error(&model_path, e))?;
     let optim_path = tmp.join(OPTIMIZER_FILE);
     optimizer.to_record().save(&optim_path).map_err(|e| record_error(&optim_path, e))?;
     if state.tokenizer == TOKENIZER_FILE {
@@ -122,11 +143,14 @@ impl Checkpoint {
     /// The model, built from the recorded architecture on `device` and loaded with the
     /// checkpoint's weights (and parameter ids, which the optimizer state refers to).
     pub fn load_model(&self, device: &Device) -> Result<Gpt, TrainError> {
+        self.load_into(self.state.model.init(device)?)
+    }
+
+    /// `module` (built with the checkpoint's architecture) with the checkpoint's weights.
+    pub fn load_into<M: Module>(&self, module: M) -> Result<M, TrainError> {
         let path = self.dir.join(MODEL_FILE);
         let record = ModuleRecord::load(&path).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?;
-        self.state
-            .model
-            .init(device)?
+        module
             .try_load_record(record)
             .map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))
     }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use llm_model::GptConfig;
+use llm_model::{GptConfig, LoraConfig, Pooling};
 use serde::{Deserialize, Serialize};
 
 /// Errors in an experiment configuration; each names the file or key.
@@ -30,6 +30,56 @@ pub struct ExperimentConfig {
     #[serde(default)]
     pub schedule: ScheduleSection,
     pub run: RunSection,
+    /// Classification fine-tuning (`llm finetune classify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classify: Option<ClassifySection>,
+    /// LoRA adapters, for `classify.trainable = "lora"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lora: Option<LoraConfig>,
+}
+
+/// Which parameters a fine-tuning run trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trainable {
+    /// Only the new classification head.
+    Head,
+    /// The last transformer block, the final norm and the head (the book's chapter 6).
+    LastBlock,
+    All,
+    /// LoRA adapters only (appendix E); every original weight frozen.
+    Lora,
+}
+
+/// How `llm finetune classify` reads its data and builds its classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifySection {
+    /// Columns of the CSV/TSV file: header names, or 0-based positions for a file
+    /// without a header. Default: the SMS Spam Collection's `label<TAB>text`.
+    #[serde(default = "default_text_column")]
+    pub text_column: String,
+    #[serde(default = "default_label_column")]
+    pub label_column: String,
+    pub delimiter: Option<char>,
+    /// Undersample every class to the smallest (the book does).
+    #[serde(default = "yes")]
+    pub balance: bool,
+    #[serde(default = "default_train_fraction")]
+    pub train_fraction: f64,
+    #[serde(default = "default_validation_fraction")]
+    pub validation_fraction: f64,
+    #[serde(default)]
+    pub pooling: Pooling,
+    pub trainable: Trainable,
+    /// Pad/cut texts to this many tokens (default: the longest training text, at most the
+    /// model's context).
+    pub max_length: Option<usize>,
+    #[serde(default = "default_pad")]
+    pub pad_token_id: u32,
+    /// Fold LoRA adapters into the weights of the saved model.
+    #[serde(default = "yes")]
+    pub merge_lora: bool,
 }
 
 /// A preset, with any of its fields overridden.
@@ -37,6 +87,9 @@ pub struct ExperimentConfig {
 #[serde(deny_unknown_fields)]
 pub struct ModelSection {
     pub preset: String,
+    /// Start from this model directory (e.g. GPT-2's) instead of a fresh model of `preset`;
+    /// `--init-from` overrides it.
+    pub init_from: Option<String>,
     pub vocab_size: Option<usize>,
     pub context_length: Option<usize>,
     pub emb_dim: Option<usize>,
@@ -120,6 +173,21 @@ pub struct RunSection {
     pub sample_tokens: usize,
 }
 
+fn default_text_column() -> String {
+    "1".into()
+}
+fn default_label_column() -> String {
+    "0".into()
+}
+fn default_train_fraction() -> f64 {
+    0.7
+}
+fn default_validation_fraction() -> f64 {
+    0.1
+}
+fn default_pad() -> u32 {
+    50256
+}
 fn default_seed() -> u64 {
     123
 }
@@ -170,6 +238,8 @@ pub const SHORT_KEYS: &[(&str, &str)] = &[
     ("epochs", "run.epochs"),
     ("max_steps", "run.max_steps"),
     ("checkpoint_every", "run.checkpoint_every"),
+    ("trainable", "classify.trainable"),
+    ("pooling", "classify.pooling"),
 ];
 
 impl ExperimentConfig {
@@ -262,6 +332,22 @@ impl ExperimentConfig {
         if self.run.eval_batches == 0 {
             return fail("run.eval_batches must be at least 1".into());
         }
+        if let Some(c) = &self.classify {
+            let (t, v) = (c.train_fraction, c.validation_fraction);
+            if !(t > 0.0 && v > 0.0 && t + v < 1.0) {
+                return fail(format!(
+                    "classify.train_fraction and validation_fraction must be positive and sum to less than 1 (the test split gets the rest), got {t} and {v}"
+                ));
+            }
+            if c.max_length == Some(0) {
+                return fail("classify.max_length must be at least 1".into());
+            }
+            match (&self.lora, c.trainable) {
+                (None, Trainable::Lora) => return fail("classify.trainable = \"lora\" needs a [lora] section (rank, alpha)".into()),
+                (Some(l), _) => l.validate().map_err(|e| ConfigError::Invalid(e.to_string()))?,
+                _ => {}
+            }
+        }
         if let Some(f) = self.schedule.warmup_fraction
             && !(0.0..1.0).contains(&f)
         {
@@ -322,6 +408,7 @@ fn apply_set(table: &mut toml::Table, set: &str) -> Result<(), ConfigError> {
 const KNOWN_PATHS: &[&str] = &[
     "seed",
     "model.preset",
+    "model.init_from",
     "model.vocab_size",
     "model.context_length",
     "model.emb_dim",
@@ -356,6 +443,19 @@ const KNOWN_PATHS: &[&str] = &[
     "run.keep_checkpoints",
     "run.sample_prompt",
     "run.sample_tokens",
+    "classify.text_column",
+    "classify.label_column",
+    "classify.delimiter",
+    "classify.balance",
+    "classify.train_fraction",
+    "classify.validation_fraction",
+    "classify.pooling",
+    "classify.trainable",
+    "classify.max_length",
+    "classify.pad_token_id",
+    "classify.merge_lora",
+    "lora.rank",
+    "lora.alpha",
 ];
 
 #[cfg(test)]

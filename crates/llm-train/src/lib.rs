@@ -3,18 +3,21 @@
 //! checkpoints and resume. This crate composes `llm-data` and `llm-model`.
 
 pub mod checkpoint;
+pub mod classify;
 pub mod clip;
 pub mod config;
 pub mod dashboard_metrics;
 pub mod error;
+pub mod lm_task;
 pub mod lr_scheduler;
 pub mod metrics_csv;
 pub mod objective;
 pub mod plain_renderer;
 pub mod plot;
 pub mod pretrain;
+pub mod run_setup;
 pub mod schedule;
-pub mod strategy;
+pub mod train_loop;
 
 pub use clip::{clip_global_norm, scale_gradients};
 pub use config::ExperimentConfig;

@@ -8,7 +8,7 @@ use burn::train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
 use burn::train::metric::{MetricDefinition, MetricId};
 use burn::train::renderer::{EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation, MetricsRendererTraining};
 
-/// Prints `train epoch 2/10 · windows 8/18 · Loss 6.91 · Perplexity 1003.57 · Throughput
+/// Prints `train epoch 2/10 · items 8/18 · Loss 6.91 · Perplexity 1003.57 · Throughput
 /// 812 tok/s` at most once per interval and at the end of every split.
 pub struct PlainRenderer {
     interval: Duration,
@@ -52,7 +52,7 @@ impl PlainRenderer {
     }
 
     fn print(&mut self) {
-        let mut line = format!("{} epoch {}/{} · windows {}/{}", self.split, self.epoch, self.epochs, self.done, self.total);
+        let mut line = format!("{} epoch {}/{} · items {}/{}", self.split, self.epoch, self.epochs, self.done, self.total);
         for (id, value) in &self.values {
             if value != "N/A" {
                 let name = self.names.get(id).map_or("?", String::as_str);

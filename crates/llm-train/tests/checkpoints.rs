@@ -53,6 +53,7 @@ fn state(step: usize) -> TrainingState {
         scheduler_step: step,
         model: tiny(),
         tokenizer: tokenizer_kind(&Tokenizer::gpt2()),
+        classifier: None,
     }
 }
 

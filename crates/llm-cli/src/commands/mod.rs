@@ -1,5 +1,7 @@
 mod bench;
+mod classify;
 mod convert;
+mod finetune;
 mod generate;
 mod model_dir;
 mod perplexity;
@@ -17,6 +19,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Perplexity(args) => perplexity::run(args, global),
         Command::Convert(args) => convert::run(args, global),
         Command::Train(args) => train::run(args, global),
+        Command::Finetune(args) => finetune::run(args, global),
+        Command::Classify(args) => classify::run(args, global),
         Command::Bench(args) => bench::run(args, global),
     }
 }

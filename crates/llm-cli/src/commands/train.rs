@@ -10,7 +10,33 @@ use crate::cli::{GlobalArgs, TrainArgs};
 const DEFAULT_CONFIG: &str = include_str!("../../../../experiments/default.toml");
 
 pub fn run(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let mut sets = args.set.clone();
+    let (config, options) = resolve_run(&args, global, &[], ("default", DEFAULT_CONFIG))?;
+    let summary = pretrain(&config, &options)?;
+    let mut pairs = vec![
+        ("steps", summary.steps.into()),
+        ("tokens_seen", summary.tokens_seen.into()),
+        ("train_loss", round(summary.train_loss).into()),
+    ];
+    if let Some(val) = summary.val_loss {
+        pairs.push(("val_loss", round(val).into()));
+    }
+    pairs.push(("wall_s", (summary.wall_s.round()).into()));
+    pairs.push(("model", summary.model_dir.display().to_string().into()));
+    super::print_results(global, &pairs);
+    Ok(())
+}
+
+/// The config and options of a training command: `--config` (or, with `--resume`, the
+/// run's recorded config.toml, or else the command's built-in `default`), with `extra`
+/// overrides, then `--set`, `--max-steps` and `--seed` on top.
+pub(crate) fn resolve_run(
+    args: &TrainArgs,
+    global: &GlobalArgs,
+    extra: &[String],
+    default: (&str, &str),
+) -> anyhow::Result<(ExperimentConfig, PretrainOptions)> {
+    let mut sets = extra.to_vec();
+    sets.extend(args.set.iter().cloned());
     if let Some(max) = args.max_steps {
         sets.push(format!("run.max_steps={max}"));
     }
@@ -32,8 +58,8 @@ pub fn run(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             (ExperimentConfig::load(path, &sets)?, name)
         }
         None => (
-            ExperimentConfig::parse(DEFAULT_CONFIG, &sets).context("experiments/default.toml")?,
-            "default".to_string(),
+            ExperimentConfig::parse(default.1, &sets).with_context(|| format!("experiments/{}.toml", default.0))?,
+            default.0.to_string(),
         ),
     };
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(name));
@@ -46,21 +72,9 @@ pub fn run(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         resume: args.resume,
         overwrite: args.overwrite,
     };
-    let summary = pretrain(&config, &options)?;
-    let mut pairs = vec![
-        ("steps", summary.steps.into()),
-        ("tokens_seen", summary.tokens_seen.into()),
-        ("train_loss", round(summary.train_loss).into()),
-    ];
-    if let Some(val) = summary.val_loss {
-        pairs.push(("val_loss", round(val).into()));
-    }
-    pairs.push(("wall_s", (summary.wall_s.round()).into()));
-    pairs.push(("model", summary.model_dir.display().to_string().into()));
-    super::print_results(global, &pairs);
-    Ok(())
+    Ok((config, options))
 }
 
-fn round(x: f64) -> f64 {
+pub(crate) fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
 }

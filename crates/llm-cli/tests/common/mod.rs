@@ -1,7 +1,7 @@
 //! Running the `llm` binary from tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn llm(args: &[&str]) -> Output {
@@ -37,4 +37,25 @@ pub fn data_dir() -> PathBuf {
 
 pub fn verdict() -> String {
     data_dir().join("the-verdict.txt").display().to_string()
+}
+
+/// `column` of every row of a run's metrics.csv.
+pub fn column(run: &Path, column: &str) -> Vec<String> {
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let i = header.iter().position(|h| *h == column).unwrap();
+    lines.map(|l| l.split(',').nth(i).unwrap().to_string()).collect()
+}
+
+pub fn args<'a>(fixed: &[&'a str], sets: &'a [String]) -> Vec<&'a str> {
+    let mut all = fixed.to_vec();
+    for set in sets {
+        all.extend(["--set", set.as_str()]);
+    }
+    all
+}
+
+pub fn sets(pairs: &[&str]) -> Vec<String> {
+    pairs.iter().map(|s| s.to_string()).collect()
 }

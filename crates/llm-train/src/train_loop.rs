@@ -1,27 +1,48 @@
-use std::io::{IsTerminal, Write};
+//! The training loop of every recipe (pretraining, fine-tuning) as a Burn
+//! `SupervisedLearningStrategy`, with what a recipe adds plugged in through [`TrainTask`].
+
 use std::path::PathBuf;
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use burn::data::dataloader::DataLoader;
 use burn::module::Module;
 use burn::optim::{GradientsAccumulator, ModuleOptimizer};
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use burn::train::{
-    EventProcessorTraining, InferenceStep, Interrupter, Learner, LearnerEvent, SupervisedLearningStrategy,
+    EventProcessorTraining, InferenceStep, Interrupter, Learner, LearnerEvent, LearnerModel, SupervisedLearningStrategy,
     SupervisedTrainingEventProcessor, TrainLoader, TrainStep, TrainingComponents, TrainingItem, ValidLoader,
 };
 use llm_data::Tokenizer;
-use llm_data::dataset::{EpochOrder, LmBatch};
-use llm_model::generation::{GenerateOptions, generate};
+use llm_data::dataset::EpochOrder;
 
-use crate::checkpoint::{TrainingState, save_checkpoint, tokenizer_kind};
+use crate::checkpoint::{TrainingState, save_checkpoint};
 use crate::error::TrainError;
 use crate::metrics_csv::{MetricsCsv, StepRecord};
-use crate::{CausalLm, LrSchedule, clip_global_norm, scale_gradients};
+use crate::{LrSchedule, clip_global_norm, scale_gradients};
 
-/// What the pretraining loop does besides stepping the optimizer.
-pub struct PretrainPlan {
+/// What a recipe adds to the common loop: its model and batches, how a batch counts
+/// tokens and yields its loss, what happens after each epoch, and what a checkpoint holds.
+pub trait TrainTask: Send + Sync + 'static {
+    type Batch: Send + Clone + std::fmt::Debug + 'static;
+    type Model: LearnerModel + TrainStep<Input = Self::Batch> + InferenceStep<Input = Self::Batch> + Clone + Send;
+
+    /// Tokens a batch feeds the model (for throughput and `tokens_seen`).
+    fn batch_tokens(batch: &Self::Batch) -> usize;
+    fn train_loss(output: &<Self::Model as TrainStep>::Output) -> Tensor<1>;
+    fn valid_loss(output: &<Self::Model as InferenceStep>::Output) -> Tensor<1>;
+    /// After each epoch, on the model in evaluation mode (the book's sample or accuracy);
+    /// the returned line is printed when no dashboard owns the terminal.
+    fn end_of_epoch(&self, model: &Self::Model, epoch: usize, step: usize) -> Result<Option<String>, TrainError>;
+    /// The checkpoint state of `model` at `position`.
+    fn state(&self, model: &Self::Model, position: &Position) -> TrainingState;
+    /// The run's tokenizer (a checkpoint keeps a copy unless it is GPT-2's).
+    fn tokenizer(&self) -> &Tokenizer;
+}
+
+/// What the loop does besides stepping the optimizer.
+pub struct LoopPlan<B> {
     pub device: Device,
     pub run_dir: PathBuf,
     pub schedule: LrSchedule,
@@ -39,12 +60,8 @@ pub struct PretrainPlan {
     /// Sets the training order of each epoch (seeded, so that a resumed run reads the same).
     pub train_order: EpochOrder,
     /// Unshuffled training batches for the periodic train-loss estimate.
-    pub train_eval: Arc<dyn DataLoader<LmBatch>>,
-    pub val_eval: Arc<dyn DataLoader<LmBatch>>,
-    pub tokenizer: Tokenizer,
-    pub sample_prompt: String,
-    pub sample_tokens: usize,
-    pub samples_path: PathBuf,
+    pub train_eval: Arc<dyn DataLoader<B>>,
+    pub val_eval: Arc<dyn DataLoader<B>>,
     pub csv: Mutex<MetricsCsv>,
     /// The optimizer, with its state when resuming; the loop takes it.
     pub optimizer: Mutex<Option<ModuleOptimizer>>,
@@ -54,95 +71,85 @@ pub struct PretrainPlan {
     pub failure: Mutex<Option<TrainError>>,
 }
 
-impl PretrainPlan {
+impl<B> LoopPlan<B> {
     fn fail(&self, error: TrainError, interrupter: &Interrupter) {
         interrupter.stop(Some(&error.to_string()));
         self.failure.lock().expect("failure lock").get_or_insert(error);
     }
+
+    /// The error that stopped the loop, if one did.
+    pub fn take_failure(&self) -> Option<TrainError> {
+        self.failure.lock().expect("failure lock").take()
+    }
 }
 
-/// The book's training loop (chapter 5) as a Burn `SupervisedLearningStrategy`: one
-/// optimizer step per batch (or per `grad_accumulation` batches), evaluation every
-/// `eval_every` steps on `eval_batches` batches, a greedy sample after each epoch, a
-/// `metrics.csv` row per step and a checkpoint every `checkpoint_every` steps and at the
-/// end; progress and metrics go to Burn's renderer (the dashboard on a terminal).
-pub struct PretrainStrategy {
-    pub plan: Arc<PretrainPlan>,
+/// Where the loop stands.
+#[derive(Debug, Clone)]
+pub struct Position {
+    pub step: usize,
+    pub epoch: usize,
+    pub batches_in_epoch: usize,
+    pub tokens_seen: usize,
 }
 
-/// Position of the loop.
-struct Position {
-    step: usize,
-    epoch: usize,
-    batches_in_epoch: usize,
-    tokens_seen: usize,
+impl Position {
+    fn start(resume: Option<&TrainingState>) -> Self {
+        match resume {
+            Some(s) => Self { step: s.step, epoch: s.epoch, batches_in_epoch: s.batches_in_epoch, tokens_seen: s.tokens_seen },
+            None => Self { step: 0, epoch: 1, batches_in_epoch: 0, tokens_seen: 0 },
+        }
+    }
 }
 
-impl PretrainStrategy {
-    fn evaluate(&self, model: &CausalLm, loader: &dyn DataLoader<LmBatch>) -> Option<f64> {
+/// The book's training loop (chapters 5–7): one optimizer step per batch (or per
+/// `grad_accumulation` batches), evaluation after the first step and every `eval_every`
+/// steps on `eval_batches` batches, the task's end-of-epoch work, a `metrics.csv` row per
+/// step and a checkpoint every `checkpoint_every` steps and at the end; progress and
+/// metrics go to Burn's renderer (the dashboard on a terminal).
+pub struct TrainLoop<T: TrainTask> {
+    pub plan: Arc<LoopPlan<T::Batch>>,
+    pub task: Arc<T>,
+}
+
+impl<T: TrainTask> TrainLoop<T> {
+    fn evaluate(&self, model: &T::Model, loader: &dyn DataLoader<T::Batch>) -> Option<f64> {
         let mut total = 0.0;
         let mut n = 0;
         for batch in loader.iter().take(self.plan.eval_batches) {
-            let batch = batch.ok()?;
-            total += InferenceStep::step(model, batch).loss.into_scalar::<f64>();
+            let out = InferenceStep::step(model, batch.ok()?);
+            total += T::valid_loss(&out).into_scalar::<f64>();
             n += 1;
         }
         (n > 0).then(|| total / n as f64)
     }
 
-    fn sample(&self, model: &CausalLm, epoch: usize, quiet: bool, interrupter: &Interrupter) {
-        let plan = &self.plan;
-        let prompt = plan.tokenizer.encode(&plan.sample_prompt);
-        if prompt.is_empty() || plan.sample_tokens == 0 {
-            return;
-        }
-        let options = GenerateOptions {
-            max_new_tokens: plan.sample_tokens,
-            stop_token: plan.tokenizer.end_of_text(),
-            ..Default::default()
-        };
-        let ids = generate(&model.gpt, &prompt, &options, |_| {});
-        let text = format!("{}{}", plan.sample_prompt, plan.tokenizer.decode(&ids));
-        let line = format!("epoch {epoch}: {}\n", text.replace('\n', " "));
-        if !quiet {
-            print!("{line}");
-        }
-        let result = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&plan.samples_path)
-            .and_then(|mut f| f.write_all(line.as_bytes()));
-        if let Err(e) = result {
-            plan.fail(TrainError::io(&plan.samples_path, e), interrupter);
+    fn end_of_epoch(&self, model: &T::Model, at: &Position, quiet: bool, interrupter: &Interrupter) {
+        match self.task.end_of_epoch(model, at.epoch, at.step) {
+            Ok(Some(line)) if !quiet => println!("{line}"),
+            Ok(_) => {}
+            Err(e) => self.plan.fail(e, interrupter),
         }
     }
 
-    fn checkpoint(&self, model: &CausalLm, optim: &ModuleOptimizer, at: &Position, interrupter: &Interrupter) {
+    fn checkpoint(&self, model: &T::Model, optim: &ModuleOptimizer, at: &Position, interrupter: &Interrupter) {
         let plan = &self.plan;
-        let state = TrainingState {
-            step: at.step,
-            epoch: at.epoch,
-            batches_in_epoch: at.batches_in_epoch,
-            tokens_seen: at.tokens_seen,
-            scheduler_step: at.step,
-            model: model.gpt.config().clone(),
-            tokenizer: tokenizer_kind(&plan.tokenizer),
-        };
-        if let Err(e) = save_checkpoint(&plan.run_dir, &state, &model.gpt, optim, &plan.tokenizer, plan.keep_checkpoints) {
+        let state = self.task.state(model, at);
+        let tokenizer = self.task.tokenizer();
+        if let Err(e) = save_checkpoint(&plan.run_dir, &state, model, optim, tokenizer, plan.keep_checkpoints) {
             plan.fail(e, interrupter);
         }
     }
 }
 
-impl SupervisedLearningStrategy<CausalLm> for PretrainStrategy {
+impl<T: TrainTask> SupervisedLearningStrategy<T::Model> for TrainLoop<T> {
     fn fit(
         &self,
-        components: TrainingComponents<CausalLm>,
-        mut learner: Learner<CausalLm>,
-        dataloader_train: TrainLoader<CausalLm>,
-        dataloader_valid: ValidLoader<CausalLm>,
+        components: TrainingComponents<T::Model>,
+        mut learner: Learner<T::Model>,
+        dataloader_train: TrainLoader<T::Model>,
+        dataloader_valid: ValidLoader<T::Model>,
         _starting_epoch: usize,
-    ) -> (CausalLm, SupervisedTrainingEventProcessor<CausalLm>) {
+    ) -> (T::Model, SupervisedTrainingEventProcessor<T::Model>) {
         let plan = &self.plan;
         let train = dataloader_train.to_device(&plan.device);
         let valid = dataloader_valid.to_device(&plan.device.clone().inner());
@@ -153,20 +160,7 @@ impl SupervisedLearningStrategy<CausalLm> for PretrainStrategy {
         let interrupter = components.interrupter;
         // On a terminal the dashboard owns the screen; elsewhere we print the book's lines.
         let quiet = std::io::stdout().is_terminal();
-        let mut at = match &plan.resume {
-            Some(s) => Position {
-                step: s.step,
-                epoch: s.epoch,
-                batches_in_epoch: s.batches_in_epoch,
-                tokens_seen: s.tokens_seen,
-            },
-            None => Position {
-                step: 0,
-                epoch: 1,
-                batches_in_epoch: 0,
-                tokens_seen: 0,
-            },
-        };
+        let mut at = Position::start(plan.resume.as_ref());
         let mut last_checkpoint = at.step;
         let done = |step: usize| plan.max_steps.is_some_and(|max| step >= max);
 
@@ -193,11 +187,10 @@ impl SupervisedLearningStrategy<CausalLm> for PretrainStrategy {
                         break 'epochs;
                     }
                 };
-                let [b, t] = batch.inputs.dims();
+                micro_tokens += T::batch_tokens(&batch);
                 let out = TrainStep::step(&model, batch);
-                loss_sum += out.item.loss.clone().into_scalar::<f64>();
+                loss_sum += T::train_loss(&out.item).into_scalar::<f64>();
                 micro += 1;
-                micro_tokens += b * t;
                 at.batches_in_epoch += 1;
                 accumulator.accumulate(&model, out.grads);
                 let lr = plan.schedule.lr_at(at.step);
@@ -261,7 +254,7 @@ impl SupervisedLearningStrategy<CausalLm> for PretrainStrategy {
                 started = Instant::now();
                 if interrupter.should_stop() || done(at.step) {
                     interrupter.fail_on_error(processor.process_train(LearnerEvent::EndSplit(epoch)));
-                    self.sample(&model.valid(), epoch, quiet, &interrupter);
+                    self.end_of_epoch(&model.valid(), &at, quiet, &interrupter);
                     break 'epochs;
                 }
             }
@@ -283,7 +276,7 @@ impl SupervisedLearningStrategy<CausalLm> for PretrainStrategy {
             }
             interrupter.fail_on_error(processor.process_valid(LearnerEvent::EndSplit(epoch)));
             interrupter.fail_on_error(processor.process_train(LearnerEvent::EndEpoch(epoch)));
-            self.sample(&eval_model, epoch, quiet, &interrupter);
+            self.end_of_epoch(&eval_model, &at, quiet, &interrupter);
             at.epoch += 1;
             at.batches_in_epoch = 0;
             if interrupter.should_stop() {
@@ -295,4 +288,19 @@ impl SupervisedLearningStrategy<CausalLm> for PretrainStrategy {
         }
         (model, processor)
     }
+}
+
+/// Burn's `SupervisedTraining` running `train_loop`, logging through the caller's tracing
+/// subscriber, with the dashboard on a terminal and a plain line every 10 s elsewhere.
+pub fn supervised_training<T: TrainTask>(
+    run_dir: &std::path::Path,
+    train: TrainLoader<T::Model>,
+    valid: ValidLoader<T::Model>,
+    train_loop: TrainLoop<T>,
+) -> burn::train::SupervisedTraining<T::Model> {
+    let mut training = burn::train::SupervisedTraining::new(run_dir, train, valid).with_application_logger(None);
+    if !std::io::stdout().is_terminal() {
+        training = training.renderer(Box::new(crate::plain_renderer::PlainRenderer::new(std::time::Duration::from_secs(10))));
+    }
+    training.with_training_strategy(burn::train::TrainingStrategy::Custom(Arc::new(train_loop)))
 }

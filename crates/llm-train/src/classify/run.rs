@@ -1,0 +1,171 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::data::dataloader::DataLoader;
+use burn::data::dataset::Dataset;
+use burn::module::Module;
+use burn::train::Learner;
+use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
+use llm_data::classification::{ClassBatch, ClassBatcher, EncodedTexts};
+use llm_data::dataset::{EpochShuffled, LoaderOptions, lm_loader};
+use llm_model::lora::trainable_params;
+use llm_model::weights::{ClassifierMeta, save_classifier_dir, write_atomically};
+use serde::Serialize;
+
+use super::{ClassifierState, ClassifyTask, SequenceClassifier, accuracy, build_classifier, load_class_data};
+use crate::config::Trainable;
+use crate::error::TrainError;
+use crate::lr_scheduler::ScheduleLr;
+use crate::metrics_csv::read_metrics;
+use crate::plot::plot_losses;
+use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, start_run};
+use crate::train_loop::{TrainLoop, supervised_training};
+use crate::{ExperimentConfig, PretrainOptions};
+
+/// What a finished classification run reports (also written to `metrics.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassifySummary {
+    pub train_accuracy: f64,
+    pub val_accuracy: f64,
+    pub test_accuracy: f64,
+    pub trainable_params: usize,
+    pub total_params: usize,
+    pub steps: usize,
+    pub train_examples: usize,
+    pub val_examples: usize,
+    pub test_examples: usize,
+    pub max_length: usize,
+    pub wall_s: f64,
+    pub model_dir: PathBuf,
+}
+
+/// Fine-tunes a classifier as chapter 6 (and, with `trainable = "lora"`, appendix E) of the
+/// book does, writing into `options.out`: `config.toml`, `metrics.csv`, `accuracy.csv`,
+/// `checkpoints/`, `loss.png`, `metrics.json` (accuracy on the three splits, parameter
+/// counts) and `model/`, a classifier directory `llm classify` reads.
+pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -> Result<ClassifySummary, TrainError> {
+    let started = Instant::now();
+    let section = config.classify.as_ref().ok_or_else(|| {
+        TrainError::Invalid("classification needs a [classify] section in the config (see experiments/spam-offline.toml)".into())
+    })?;
+    let out = &options.out;
+    let (checkpoint, ad) = start_run(config, options)?;
+    let device = options.device.clone();
+    let (gpt, tokenizer) = match &checkpoint {
+        Some(c) => (c.state.model.init(&ad)?, c.tokenizer()?),
+        None => initial_model(config, init_from(config, options).as_deref(), &ad)?,
+    };
+    let file = data_file(config, options)?;
+    let context = gpt.config().context_length;
+    let data = load_class_data(section, &file, &tokenizer, context, config.seed)?;
+    let state = ClassifierState {
+        labels: data.labels.names.clone(),
+        pooling: section.pooling,
+        trainable: section.trainable,
+        lora: config.lora.filter(|_| section.trainable == Trainable::Lora),
+        max_length: data.train.max_len(),
+        pad_token_id: section.pad_token_id,
+    };
+    if let Some(saved) = checkpoint.as_ref().and_then(|c| c.state.classifier.as_ref())
+        && saved != &state
+    {
+        return Err(TrainError::Invalid(format!(
+            "{}: the checkpoint's classifier ({saved:?}) differs from what the config and data give ({state:?})",
+            out.display()
+        )));
+    }
+    let mut model = SequenceClassifier { classifier: build_classifier(gpt, &state, &ad)? };
+    if let Some(c) = &checkpoint {
+        tracing::info!(dir = %c.dir.display(), step = c.state.step, "resuming");
+        model = c.load_into(model)?;
+    }
+    let trainable = trainable_params(&model);
+    let total = model.num_params();
+    tracing::info!(
+        train = data.train.len(),
+        validation = data.validation.len(),
+        test = data.test.len(),
+        max_length = state.max_length,
+        classes = state.labels.len(),
+        trainable,
+        total,
+        "classification fine-tuning"
+    );
+
+    let batch_size = config.data.batch_size;
+    let batches_per_epoch = data.train.len() / batch_size;
+    if batches_per_epoch == 0 {
+        return Err(TrainError::Invalid(format!(
+            "{}: the training split has {} texts, fewer than one batch of {batch_size}",
+            file.display(),
+            data.train.len()
+        )));
+    }
+    let options_for = |drop_last| LoaderOptions { batch_size, shuffle_seed: None, drop_last };
+    let loader = |texts: &EncodedTexts, drop_last, device| -> Arc<dyn DataLoader<ClassBatch>> {
+        lm_loader(texts.clone(), ClassBatcher, &options_for(drop_last), device)
+    };
+    let (train_shuffled, train_order) = EpochShuffled::new(data.train.clone(), config.data.shuffle.then_some(config.seed));
+    let train_loader = lm_loader(train_shuffled, ClassBatcher, &options_for(true), &ad);
+    let valid_loader = loader(&data.validation, false, &device);
+    let (train_eval, val_eval) = (loader(&data.train, true, &device), loader(&data.validation, false, &device));
+    let (plan, schedule) =
+        loop_plan(config, options, &ad, checkpoint, batches_per_epoch, train_order, train_eval.clone(), val_eval.clone())?;
+    let plan = Arc::new(plan);
+    let task = Arc::new(ClassifyTask {
+        tokenizer: tokenizer.clone(),
+        state: state.clone(),
+        train_eval,
+        val_eval,
+        eval_batches: config.run.eval_batches,
+        accuracy_path: out.join("accuracy.csv"),
+    });
+    let result = supervised_training(out, train_loader, valid_loader, TrainLoop { plan: plan.clone(), task })
+        .metric_train_numeric(LossMetric::new())
+        .metric_valid_numeric(LossMetric::new())
+        .metric_train_numeric(AccuracyMetric::new())
+        .metric_valid_numeric(AccuracyMetric::new())
+        .metric_train_numeric(LearningRateMetric::new())
+        .num_epochs(config.run.epochs)
+        .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
+    if let Some(error) = plan.take_failure() {
+        return Err(error);
+    }
+    if let Some(error) = result.error {
+        return Err(TrainError::Interrupted(error.to_string()));
+    }
+
+    // The book's final figures: accuracy over the whole of each split.
+    let model = result.model.valid();
+    let full = |texts: &EncodedTexts| accuracy(&model, loader(texts, false, &device).as_ref(), None).unwrap_or(f64::NAN);
+    let model_dir = out.join("model");
+    let meta = ClassifierMeta {
+        labels: state.labels.clone(),
+        pooling: state.pooling,
+        max_length: state.max_length,
+        pad_token_id: state.pad_token_id,
+        lora: state.lora,
+    };
+    save_classifier_dir(&model.classifier, &meta, &model_dir, section.merge_lora)?;
+    tokenizer.save_to_dir(&model_dir)?;
+    plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))?;
+    let steps = plan.csv.lock().expect("csv lock").last.as_ref().map_or(0, |r| r.step);
+    let summary = ClassifySummary {
+        train_accuracy: full(&data.train),
+        val_accuracy: full(&data.validation),
+        test_accuracy: full(&data.test),
+        trainable_params: trainable,
+        total_params: total,
+        steps,
+        train_examples: data.train.len(),
+        val_examples: data.validation.len(),
+        test_examples: data.test.len(),
+        max_length: state.max_length,
+        wall_s: started.elapsed().as_secs_f64(),
+        model_dir,
+    };
+    let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
+    write_atomically(&out.join("metrics.json"), json.as_bytes())?;
+    Ok(summary)
+}

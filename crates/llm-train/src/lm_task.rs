@@ -1,0 +1,72 @@
+//! Pretraining's part of the training loop: next-token batches, and the book's greedy
+//! sample after each epoch.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use burn::tensor::Tensor;
+use burn::train::SequenceOutput;
+use llm_data::Tokenizer;
+use llm_data::dataset::LmBatch;
+use llm_model::generation::{GenerateOptions, generate};
+
+use crate::CausalLm;
+use crate::checkpoint::TrainingState;
+use crate::error::TrainError;
+use crate::train_loop::{Position, TrainTask};
+
+pub struct LmTask {
+    pub tokenizer: Tokenizer,
+    pub sample_prompt: String,
+    pub sample_tokens: usize,
+    /// Where each epoch's sample is appended.
+    pub samples_path: PathBuf,
+}
+
+impl TrainTask for LmTask {
+    type Batch = LmBatch;
+    type Model = CausalLm;
+
+    fn batch_tokens(batch: &LmBatch) -> usize {
+        batch.inputs.dims().iter().product()
+    }
+
+    fn train_loss(output: &SequenceOutput) -> Tensor<1> {
+        output.loss.clone()
+    }
+
+    fn valid_loss(output: &SequenceOutput) -> Tensor<1> {
+        output.loss.clone()
+    }
+
+    /// Greedy continuation of the sample prompt, appended to `samples.txt`.
+    fn end_of_epoch(&self, model: &CausalLm, epoch: usize, _step: usize) -> Result<Option<String>, TrainError> {
+        let prompt = self.tokenizer.encode(&self.sample_prompt);
+        if prompt.is_empty() || self.sample_tokens == 0 {
+            return Ok(None);
+        }
+        let options = GenerateOptions {
+            max_new_tokens: self.sample_tokens,
+            stop_token: self.tokenizer.end_of_text(),
+            ..Default::default()
+        };
+        let ids = generate(&model.gpt, &prompt, &options, |_| {});
+        let text = format!("{}{}", self.sample_prompt, self.tokenizer.decode(&ids));
+        let line = format!("epoch {epoch}: {}", text.replace('\n', " "));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.samples_path)
+            .and_then(|mut f| writeln!(f, "{line}"))
+            .map_err(|e| TrainError::io(&self.samples_path, e))?;
+        Ok(Some(line))
+    }
+
+    fn state(&self, model: &CausalLm, position: &Position) -> TrainingState {
+        TrainingState::at(position, model.gpt.config().clone(), &self.tokenizer, None)
+    }
+
+    fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+}
