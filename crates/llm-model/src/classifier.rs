@@ -18,6 +18,8 @@ pub enum Pooling {
     LastToken,
     /// The last position of the padded sequence, as the book does (`model(x)[:, -1, :]`).
     LastPosition,
+    /// The mean over each text's real tokens (what suits a model trained from scratch).
+    Mean,
 }
 
 /// A GPT body, its final hidden states pooled to one vector per text, and a linear head to
@@ -64,6 +66,13 @@ impl GptClassifier {
         let pooled = match self.pooling {
             Pooling::LastPosition => hidden.narrow(1, t - 1, 1),
             Pooling::LastToken => hidden.gather(1, last.reshape([b, 1, 1]).expand([b, 1, d])),
+            Pooling::Mean => {
+                let device = hidden.device();
+                let positions = Tensor::<1, Int>::arange(0..t as i64, &device).reshape([1, t]).expand([b, t]);
+                let real = positions.lower_equal(last.clone().reshape([b, 1]).expand([b, t])).float().unsqueeze_dim::<3>(2);
+                let count = (last + 1).float().reshape([b, 1, 1]);
+                (hidden * real).sum_dim(1) / count
+            }
         }
         .reshape([b, d]);
         adapted(&self.head, self.head_lora.as_ref(), pooled)

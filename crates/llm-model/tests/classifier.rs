@@ -64,6 +64,16 @@ fn last_token_pooling_ignores_padding() {
     let expected = to_vec(model.forward(alone, Tensor::from_data(TensorData::new(vec![2i64], [1]), &device)));
     assert!(relative_error(&padded[..3], &expected) < 1e-5);
 
+    // Mean pooling averages the real tokens only.
+    let mean = GptClassifier::new(tiny().init(&device).unwrap(), 3, Pooling::Mean, &device);
+    let (ids, last) = batch(&device);
+    let logits = to_vec(mean.forward(ids.clone(), last));
+    let hidden = mean.gpt.hidden(ids, None);
+    let first = hidden.clone().narrow(0, 0, 1).narrow(1, 0, 3).mean_dim(1).reshape([1, 32]);
+    let second = hidden.narrow(0, 1, 1).narrow(1, 0, 5).mean_dim(1).reshape([1, 32]);
+    let expected = to_vec(mean.head.forward(Tensor::cat(vec![first, second], 0)));
+    assert!(relative_error(&logits, &expected) < 1e-5);
+
     let book = GptClassifier::new(tiny().init(&device).unwrap(), 3, Pooling::LastPosition, &device);
     let (ids, last) = batch(&device);
     let logits = book.forward(ids.clone(), last);

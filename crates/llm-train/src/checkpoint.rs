@@ -15,6 +15,7 @@ use llm_data::Tokenizer;
 use llm_model::{Gpt, GptConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::CausalLm;
 use crate::classify::ClassifierState;
 use crate::error::TrainError;
 use crate::train_loop::Position;
@@ -143,7 +144,8 @@ impl Checkpoint {
     /// The model, built from the recorded architecture on `device` and loaded with the
     /// checkpoint's weights (and parameter ids, which the optimizer state refers to).
     pub fn load_model(&self, device: &Device) -> Result<Gpt, TrainError> {
-        self.load_into(self.state.model.init(device)?)
+        // The pretraining loop checkpoints its objective, `CausalLm { gpt }`.
+        Ok(self.load_into(CausalLm::new(self.state.model.init(device)?))?.gpt)
     }
 
     /// `module` (built with the checkpoint's architecture) with the checkpoint's weights.

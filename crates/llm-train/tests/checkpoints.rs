@@ -69,7 +69,7 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
         model = step(model, &mut optim, &batch);
     }
     let run = tempfile::tempdir().unwrap();
-    let dir = save_checkpoint(run.path(), &state(3), &model.gpt, &optim, &Tokenizer::gpt2(), 2).unwrap();
+    let dir = save_checkpoint(run.path(), &state(3), &model, &optim, &Tokenizer::gpt2(), 2).unwrap();
     assert!(dir.ends_with("checkpoints/step-00000003"));
 
     // What a crash can leave behind: a temporary directory, and a step directory without
@@ -100,7 +100,7 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
 
     // Saving again keeps the newest two complete checkpoints and clears the temporaries.
     for s in [4, 5] {
-        save_checkpoint(run.path(), &state(s), &a.gpt, &optim_a, &Tokenizer::gpt2(), 2).unwrap();
+        save_checkpoint(run.path(), &state(s), &a, &optim_a, &Tokenizer::gpt2(), 2).unwrap();
     }
     let mut names: Vec<String> =
         std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
