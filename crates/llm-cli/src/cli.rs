@@ -52,6 +52,8 @@ pub enum Command {
     Finetune(FinetuneArgs),
     /// Label texts with a classifier that `finetune classify` made.
     Classify(ClassifyArgs),
+    /// Score a model's answers: `eval instruct`.
+    Eval(EvalArgs),
     /// Time one workload on one backend (what `cargo xtask bench` runs, one process each).
     Bench(BenchArgs),
 }
@@ -67,6 +69,47 @@ pub enum FinetuneCommand {
     /// Turn a GPT into a text classifier (default: experiments/spam-offline.toml, the SMS
     /// spam data, a fresh small model trained whole).
     Classify(FinetuneClassifyArgs),
+    /// Teach a GPT to follow instructions (default: experiments/alpaca-offline.toml, the
+    /// book's instruction data, from the model experiments/tinyshakespeare-small.toml makes).
+    Instruct(FinetuneInstructArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FinetuneInstructArgs {
+    #[command(flatten)]
+    pub run: TrainArgs,
+    /// Prompt format: alpaca (the book's) or phi3 (sets instruct.template).
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Leave the prompt's tokens out of the loss (sets instruct.mask_prompt).
+    #[arg(long)]
+    pub mask_prompt: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    pub task: EvalCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Offline metrics of a responses file (`test-responses.json` of `finetune instruct`,
+    /// or any JSON of records with `output` and `model_response`): rouge_l, and loss with
+    /// --model.
+    Instruct(EvalInstructArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalInstructArgs {
+    #[arg(long)]
+    pub responses: PathBuf,
+    /// Also the mean per-token loss of the reference outputs under this model.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Prompt format the model was trained with (alpaca or phi3).
+    #[arg(long, default_value = "alpaca")]
+    pub template: String,
 }
 
 #[derive(Debug, Args)]

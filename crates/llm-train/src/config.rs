@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use llm_data::instruction::PromptTemplate;
 use llm_model::{GptConfig, LoraConfig, Pooling};
 use serde::{Deserialize, Serialize};
 
@@ -33,9 +34,39 @@ pub struct ExperimentConfig {
     /// Classification fine-tuning (`llm finetune classify`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classify: Option<ClassifySection>,
+    /// Instruction fine-tuning (`llm finetune instruct`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruct: Option<InstructSection>,
     /// LoRA adapters, for `classify.trainable = "lora"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lora: Option<LoraConfig>,
+}
+
+/// How `llm finetune instruct` reads, formats and collates its records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstructSection {
+    /// `alpaca` (the book's) or `phi3`.
+    #[serde(default)]
+    pub template: PromptTemplate,
+    /// Leave the prompt's tokens out of the loss (the book's exercise 7.2).
+    #[serde(default)]
+    pub mask_prompt: bool,
+    /// Shuffle the records with this seed before the split (the book does not).
+    pub split_seed: Option<u64>,
+    /// Cut training texts to this many tokens (default: the model's context).
+    pub allowed_max_length: Option<usize>,
+    /// After training, answer every test record (greedy) into `test-responses.json`.
+    #[serde(default = "yes")]
+    pub test_responses: bool,
+    #[serde(default = "default_response_tokens")]
+    pub max_new_tokens: usize,
+    #[serde(default = "default_pad")]
+    pub pad_token_id: u32,
+}
+
+fn default_response_tokens() -> usize {
+    256
 }
 
 /// Which parameters a fine-tuning run trains.
@@ -240,6 +271,8 @@ pub const SHORT_KEYS: &[(&str, &str)] = &[
     ("checkpoint_every", "run.checkpoint_every"),
     ("trainable", "classify.trainable"),
     ("pooling", "classify.pooling"),
+    ("template", "instruct.template"),
+    ("mask_prompt", "instruct.mask_prompt"),
 ];
 
 impl ExperimentConfig {
@@ -454,6 +487,13 @@ const KNOWN_PATHS: &[&str] = &[
     "classify.max_length",
     "classify.pad_token_id",
     "classify.merge_lora",
+    "instruct.template",
+    "instruct.mask_prompt",
+    "instruct.split_seed",
+    "instruct.allowed_max_length",
+    "instruct.test_responses",
+    "instruct.max_new_tokens",
+    "instruct.pad_token_id",
     "lora.rank",
     "lora.alpha",
 ];

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use burn::tensor::{Tensor, TensorReadError};
-use burn::train::SequenceOutput;
+use burn::train::metric::{LearningRateMetric, LossMetric};
+use burn::train::{SequenceOutput, SupervisedTraining};
+
+use crate::CausalLm;
 use burn::train::metric::state::{FormatOptions, NumericMetricState};
 use burn::train::metric::{
     Adaptor, Metric, MetricAttributes, MetricMetadata, MetricName, Numeric, NumericAttributes, NumericEntry,
@@ -176,4 +179,16 @@ impl Numeric for TokensPerSecond {
     fn final_value(&self) -> NumericEntry {
         self.state.final_value()
     }
+}
+
+/// The dashboard metrics of next-token training: loss and perplexity (training and
+/// validation), learning rate, throughput.
+pub fn lm_metrics(training: SupervisedTraining<CausalLm>) -> SupervisedTraining<CausalLm> {
+    training
+        .metric_train_numeric(LossMetric::new())
+        .metric_valid_numeric(LossMetric::new())
+        .metric_train_numeric(LmPerplexity::default())
+        .metric_valid_numeric(LmPerplexity::default())
+        .metric_train_numeric(LearningRateMetric::new())
+        .metric_train_numeric(TokensPerSecond::default())
 }

@@ -8,6 +8,7 @@ pub mod clip;
 pub mod config;
 pub mod dashboard_metrics;
 pub mod error;
+pub mod instruct;
 pub mod lm_task;
 pub mod lr_scheduler;
 pub mod metrics_csv;

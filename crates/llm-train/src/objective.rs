@@ -2,10 +2,12 @@ use burn::module::Module;
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
 use burn::train::SequenceOutput;
 use llm_data::dataset::LmBatch;
+use llm_data::instruction::IGNORE_INDEX;
 use llm_model::Gpt;
 use llm_model::loss::cross_entropy;
 
-/// The language-modelling objective: next-token cross-entropy of a [`Gpt`].
+/// The language-modelling objective: next-token cross-entropy of a [`Gpt`], over the
+/// targets that are not [`IGNORE_INDEX`].
 ///
 /// It wraps the model so that `llm-model` never depends on `burn-train`.
 #[derive(Module, Debug)]
@@ -21,7 +23,8 @@ impl CausalLm {
     /// Logits and mean loss of a batch.
     pub fn forward_loss(&self, batch: LmBatch) -> SequenceOutput {
         let logits = self.gpt.forward(batch.inputs);
-        let loss = cross_entropy(logits.clone(), batch.targets.clone(), None);
+        // Targets marked IGNORE_INDEX (padding, masked prompts) do not count.
+        let loss = cross_entropy(logits.clone(), batch.targets.clone(), Some(IGNORE_INDEX));
         SequenceOutput::new(loss, logits, None, batch.targets)
     }
 }

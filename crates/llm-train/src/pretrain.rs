@@ -5,7 +5,6 @@ use std::time::Instant;
 use burn::data::dataloader::DataLoader;
 use burn::data::dataset::Dataset;
 use burn::tensor::Device;
-use burn::train::metric::{LearningRateMetric, LossMetric};
 use burn::train::Learner;
 use llm_data::Tokenizer;
 use llm_data::corpus::{DataDir, read_text_file};
@@ -15,7 +14,7 @@ use llm_data::dataset::{
 };
 use llm_model::weights::save_hf_dir;
 
-use crate::dashboard_metrics::{LmPerplexity, TokensPerSecond};
+use crate::dashboard_metrics::lm_metrics;
 use crate::error::TrainError;
 use crate::lr_scheduler::ScheduleLr;
 use crate::metrics_csv::read_metrics;
@@ -115,13 +114,7 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
     });
     let model = CausalLm::new(gpt);
     // Logging goes where the caller's tracing subscriber sends it (the CLI: stderr).
-    let result = supervised_training(out, train_loader, valid_loader, TrainLoop { plan: plan.clone(), task })
-        .metric_train_numeric(LossMetric::new())
-        .metric_valid_numeric(LossMetric::new())
-        .metric_train_numeric(LmPerplexity::default())
-        .metric_valid_numeric(LmPerplexity::default())
-        .metric_train_numeric(LearningRateMetric::new())
-        .metric_train_numeric(TokensPerSecond::default())
+    let result = lm_metrics(supervised_training(out, train_loader, valid_loader, TrainLoop { plan: plan.clone(), task }))
         .num_epochs(config.run.epochs)
         .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
     if let Some(error) = plan.take_failure() {

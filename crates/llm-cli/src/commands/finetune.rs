@@ -1,15 +1,42 @@
 use llm_train::classify::finetune_classify;
+use llm_train::instruct::finetune_instruct;
 
 use super::train::{resolve_run, round};
-use crate::cli::{FinetuneArgs, FinetuneClassifyArgs, FinetuneCommand, GlobalArgs};
+use crate::cli::{FinetuneArgs, FinetuneClassifyArgs, FinetuneCommand, FinetuneInstructArgs, GlobalArgs};
 
 /// The offline spam recipe, also built in so `llm finetune classify` works anywhere.
 const SPAM_OFFLINE: &str = include_str!("../../../../experiments/spam-offline.toml");
+/// The offline instruction recipe.
+const ALPACA_OFFLINE: &str = include_str!("../../../../experiments/alpaca-offline.toml");
 
 pub fn run(args: FinetuneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     match args.task {
         FinetuneCommand::Classify(args) => classify(args, global),
+        FinetuneCommand::Instruct(args) => instruct(args, global),
     }
+}
+
+fn instruct(args: FinetuneInstructArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let mut extra = Vec::new();
+    if let Some(t) = &args.template {
+        extra.push(format!("instruct.template={}", toml_string(t)));
+    }
+    if args.mask_prompt {
+        extra.push("instruct.mask_prompt=true".to_string());
+    }
+    let (config, options) = resolve_run(&args.run, global, &extra, ("alpaca-offline", ALPACA_OFFLINE))?;
+    let s = finetune_instruct(&config, &options)?;
+    let mut pairs = vec![("steps", s.steps.into()), ("train_loss", round(s.train_loss).into())];
+    if let Some(val) = s.val_loss {
+        pairs.push(("val_loss", round(val).into()));
+    }
+    pairs.push(("wall_s", s.wall_s.round().into()));
+    pairs.push(("model", s.model_dir.display().to_string().into()));
+    if let Some(path) = &s.responses {
+        pairs.push(("responses", path.display().to_string().into()));
+    }
+    super::print_results(global, &pairs);
+    Ok(())
 }
 
 fn classify(args: FinetuneClassifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
 mod bench;
 mod classify;
 mod convert;
+mod eval;
 mod finetune;
 mod generate;
 mod model_dir;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => train::run(args, global),
         Command::Finetune(args) => finetune::run(args, global),
         Command::Classify(args) => classify::run(args, global),
+        Command::Eval(args) => eval::run(args, global),
         Command::Bench(args) => bench::run(args, global),
     }
 }

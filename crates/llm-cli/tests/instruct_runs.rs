@@ -1,0 +1,71 @@
+//! `llm finetune instruct` and `llm eval instruct` end to end on a tiny model and synthetic
+//! records.
+
+mod common;
+
+use common::*;
+
+const TINY: &str = r#"
+seed = 3
+[model]
+preset = "gpt-config-124m"
+context_length = 64
+emb_dim = 32
+n_heads = 2
+n_layers = 1
+dropout = 0.0
+[data]
+batch_size = 4
+[optimizer]
+lr = 3e-3
+weight_decay = 0.0
+[run]
+epochs = 2
+eval_every = 4
+eval_batches = 2
+sample_tokens = 5
+[instruct]
+max_new_tokens = 8
+"#;
+
+#[test]
+fn finetune_answers_the_test_records_and_eval_scores_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tiny.toml");
+    std::fs::write(&config, TINY).unwrap();
+    let data = dir.path().join("records.json");
+    let records: Vec<serde_json::Value> = (0..40)
+        .map(|i| serde_json::json!({"instruction": format!("Repeat the number {i}."), "input": if i % 2 == 0 { "" } else { "twice" }, "output": format!("{i} {i}")}))
+        .collect();
+    std::fs::write(&data, serde_json::to_string(&records).unwrap()).unwrap();
+    let out = dir.path().join("run");
+    let (config, data, out_s) = (config.display().to_string(), data.display().to_string(), out.display().to_string());
+    let stdout = ok(&["finetune", "instruct", "--config", &config, "--data-file", &data, "--out", &out_s]);
+    assert!(stdout.contains("responses="), "{stdout}");
+    // 40 records: 34 train, 4 test, 2 validation; 34 / 4 = 8 steps per epoch, 2 epochs.
+    assert_eq!(column(&out, "train_loss").len(), 16);
+    let samples = std::fs::read_to_string(out.join("samples.txt")).unwrap();
+    assert!(samples.contains("### Instruction:\nRepeat the number 38.") || samples.contains("### Instruction: Repeat the number 38."), "{samples}");
+
+    let responses: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(out.join("test-responses.json")).unwrap()).unwrap();
+    assert_eq!(responses.len(), 4, "the test split");
+    assert_eq!(responses[0]["instruction"], "Repeat the number 34.");
+    assert!(responses.iter().all(|r| r["model_response"].is_string()));
+
+    let path = out.join("test-responses.json").display().to_string();
+    let model = out.join("model").display().to_string();
+    let scores = ok(&["eval", "instruct", "--responses", &path, "--model", &model]);
+    let value = |key: &str| -> f64 {
+        scores.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap_or_else(|| panic!("{key} in {scores}")).parse().unwrap()
+    };
+    assert_eq!(value("records"), 4.0);
+    assert!((0.0..=1.0).contains(&value("rouge_l")));
+    let loss = value("loss");
+    assert!(loss > 0.0 && loss < 10.9, "below an untrained model's ln(50257) = 10.8: {loss}");
+
+    // A responses file whose records lack `model_response` is refused by name.
+    std::fs::write(&path, serde_json::to_string(&records[..2]).unwrap()).unwrap();
+    let err = fails(&["eval", "instruct", "--responses", &path]);
+    assert!(err.contains("record 0 has no string `model_response`"), "{err}");
+}

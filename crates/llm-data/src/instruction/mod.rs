@@ -1,0 +1,12 @@
+//! Instruction data (chapter 7 of the book): `{instruction, input, output}` records, the
+//! Alpaca prompt format (and Phi-3's), the book's 85/10/5 split and its collate function.
+
+mod collate;
+mod records;
+mod split;
+mod template;
+
+pub use collate::{IGNORE_INDEX, InstructionBatcher, InstructionItem, InstructionTexts, collate};
+pub use records::{InstructionRecord, read_instruction_records};
+pub use split::{InstructionSplits, split_instructions};
+pub use template::PromptTemplate;
