@@ -110,6 +110,14 @@ pub struct EvalInstructArgs {
     /// Prompt format the model was trained with (alpaca or phi3).
     #[arg(long, default_value = "alpaca")]
     pub template: String,
+    /// Score each response 0–100 with a judge model (the book: llama3 through Ollama):
+    /// an Ollama server (`http://localhost:11434`, or its `/api/chat`) or an
+    /// OpenAI-compatible one (`.../v1` or `.../v1/chat/completions`).
+    #[arg(long, requires = "judge_model")]
+    pub judge_url: Option<String>,
+    /// The judge's model name (e.g. llama3).
+    #[arg(long, requires = "judge_url")]
+    pub judge_model: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -2,12 +2,14 @@
 //! records, answers for the test records, and their offline metrics.
 
 mod data;
+mod judge;
 mod metrics;
 mod responses;
 mod rouge;
 mod run;
 
 pub use data::{InstructData, load_instruct_data};
+pub use judge::{Judge, JudgeApi, JudgeError, parse_score};
 pub use metrics::response_loss;
 pub use responses::{generate_responses, strip_response};
 pub use rouge::rouge_l_f1;
