@@ -72,6 +72,18 @@ pub enum FinetuneCommand {
     /// Teach a GPT to follow instructions (default: experiments/alpaca-offline.toml, the
     /// book's instruction data, from the model experiments/tinyshakespeare-small.toml makes).
     Instruct(FinetuneInstructArgs),
+    /// Align an instruction-tuned GPT with preference pairs by DPO (default:
+    /// experiments/dpo-offline.toml, from the model `finetune instruct` makes).
+    Dpo(FinetuneDpoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FinetuneDpoArgs {
+    #[command(flatten)]
+    pub run: TrainArgs,
+    /// DPO's β (sets dpo.beta).
+    #[arg(long)]
+    pub beta: Option<f64>,
 }
 
 #[derive(Debug, Args)]

@@ -69,3 +69,60 @@ fn finetune_answers_the_test_records_and_eval_scores_them() {
     let err = fails(&["eval", "instruct", "--responses", &path]);
     assert!(err.contains("record 0 has no string `model_response`"), "{err}");
 }
+
+const TINY_DPO: &str = r#"
+seed = 3
+[model]
+preset = "gpt-config-124m"
+context_length = 64
+emb_dim = 32
+n_heads = 2
+n_layers = 1
+dropout = 0.0
+[data]
+batch_size = 4
+[optimizer]
+lr = 1e-3
+weight_decay = 0.01
+[run]
+epochs = 1
+eval_every = 2
+eval_batches = 2
+sample_tokens = 0
+[dpo]
+beta = 0.1
+"#;
+
+#[test]
+fn dpo_widens_the_reward_margin() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("dpo.toml");
+    std::fs::write(&config, TINY_DPO).unwrap();
+    let data = dir.path().join("prefs.json");
+    let records: Vec<serde_json::Value> = (0..40)
+        .map(|i| serde_json::json!({"instruction": format!("Answer politely ({i})."), "input": "", "output": "Sure.", "chosen": "Certainly, happy to help.", "rejected": "No. Go away."}))
+        .collect();
+    std::fs::write(&data, serde_json::to_string(&records).unwrap()).unwrap();
+    let out = dir.path().join("run");
+    let (config, data, out_s) = (config.display().to_string(), data.display().to_string(), out.display().to_string());
+    let stdout = ok(&["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s]);
+    assert!(stdout.contains("train_loss="), "{stdout}");
+    // 34 training pairs: 8 steps of 4; evaluations after steps 1, 3, 5, 7.
+    assert_eq!(column(&out, "train_loss").len(), 8);
+    let csv = std::fs::read_to_string(out.join("dpo.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = csv.lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    assert_eq!(rows.len(), 4, "{csv}");
+    let (first, last) = (&rows[0], &rows[rows.len() - 1]);
+    // Columns: step, epoch, train_loss, val_loss, train chosen/rejected/margin, val chosen/rejected/margin.
+    assert!((first[2] - std::f64::consts::LN_2).abs() < 0.05, "starts near ln 2: {csv}");
+    assert!(last[9] > first[9] && last[9] > 0.0, "the validation margin grows: {csv}");
+    assert!(last[3] < first[3], "validation loss falls: {csv}");
+    assert!(out.join("model/model.safetensors").is_file());
+
+    let err = fails(&["finetune", "dpo", "--config", &config, "--data-file", &verdict(), "--out", &out_s, "--overwrite"]);
+    assert!(err.contains("the-verdict.txt"), "{err}");
+    let plain = dir.path().join("plain.json");
+    std::fs::write(&plain, r#"[{"instruction": "a", "output": "b"}]"#).unwrap();
+    let err = fails(&["finetune", "dpo", "--config", &config, "--data-file", plain.to_str().unwrap(), "--out", &out_s, "--overwrite"]);
+    assert!(err.contains("record 0 has no string `chosen`"), "{err}");
+}

@@ -37,3 +37,25 @@ pub fn cross_entropy(
         None => -picked.mean(),
     }
 }
+
+/// Log-probability of each sequence's own next tokens under `logits`, over the positions
+/// where `mask` is 1: summed, or averaged over those positions (as the book's DPO code's
+/// `compute_logprobs`). Position `i` of `logits` predicts token `i + 1` of `ids`, whose
+/// mask entry decides.
+///
+/// # Shapes
+/// - logits: `[batch, seq, vocab]`, ids and mask: `[batch, seq]`
+/// - output: `[batch]`
+pub fn sequence_logprobs(logits: Tensor<3>, ids: Tensor<2, Int>, mask: Tensor<2>, average: bool) -> Tensor<1> {
+    let [b, t, _] = logits.dims();
+    let log_probs = log_softmax(logits.narrow(1, 0, t - 1), 2); // [b, t-1, v]
+    let labels = ids.narrow(1, 1, t - 1).reshape([b, t - 1, 1]);
+    let picked = log_probs.gather(2, labels).reshape([b, t - 1]);
+    let mask = mask.narrow(1, 1, t - 1);
+    let total = (picked * mask.clone()).sum_dim(1).reshape([b]);
+    if average {
+        total / mask.sum_dim(1).reshape([b]).clamp_min(1.0)
+    } else {
+        total
+    }
+}

@@ -37,6 +37,9 @@ pub struct ExperimentConfig {
     /// Instruction fine-tuning (`llm finetune instruct`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instruct: Option<InstructSection>,
+    /// Preference tuning (`llm finetune dpo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpo: Option<DpoSection>,
     /// LoRA adapters, for `classify.trainable = "lora"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lora: Option<LoraConfig>,
@@ -63,6 +66,33 @@ pub struct InstructSection {
     pub max_new_tokens: usize,
     #[serde(default = "default_pad")]
     pub pad_token_id: u32,
+}
+
+/// How `llm finetune dpo` reads and scores preference pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpoSection {
+    /// DPO's β: how far the policy may move from the reference.
+    #[serde(default = "default_beta")]
+    pub beta: f64,
+    /// Average each response's log-probabilities over its tokens, as the book's code does,
+    /// instead of summing them.
+    #[serde(default)]
+    pub average_logprobs: bool,
+    /// Score only the response tokens (the book: yes).
+    #[serde(default = "yes")]
+    pub mask_prompt: bool,
+    #[serde(default)]
+    pub template: PromptTemplate,
+    pub split_seed: Option<u64>,
+    /// Cut pairs to this many tokens (default: the model's context).
+    pub allowed_max_length: Option<usize>,
+    #[serde(default = "default_pad")]
+    pub pad_token_id: u32,
+}
+
+fn default_beta() -> f64 {
+    0.1
 }
 
 fn default_response_tokens() -> usize {
@@ -273,6 +303,7 @@ pub const SHORT_KEYS: &[(&str, &str)] = &[
     ("pooling", "classify.pooling"),
     ("template", "instruct.template"),
     ("mask_prompt", "instruct.mask_prompt"),
+    ("beta", "dpo.beta"),
 ];
 
 impl ExperimentConfig {
@@ -380,6 +411,11 @@ impl ExperimentConfig {
                 (Some(l), _) => l.validate().map_err(|e| ConfigError::Invalid(e.to_string()))?,
                 _ => {}
             }
+        }
+        if let Some(d) = &self.dpo
+            && !(d.beta.is_finite() && d.beta > 0.0)
+        {
+            return fail(format!("dpo.beta must be positive, got {}", d.beta));
         }
         if let Some(f) = self.schedule.warmup_fraction
             && !(0.0..1.0).contains(&f)
@@ -494,6 +530,13 @@ const KNOWN_PATHS: &[&str] = &[
     "instruct.test_responses",
     "instruct.max_new_tokens",
     "instruct.pad_token_id",
+    "dpo.beta",
+    "dpo.average_logprobs",
+    "dpo.mask_prompt",
+    "dpo.template",
+    "dpo.split_seed",
+    "dpo.allowed_max_length",
+    "dpo.pad_token_id",
     "lora.rank",
     "lora.alpha",
 ];

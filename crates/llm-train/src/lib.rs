@@ -7,6 +7,7 @@ pub mod classify;
 pub mod clip;
 pub mod config;
 pub mod dashboard_metrics;
+pub mod dpo;
 pub mod error;
 pub mod instruct;
 pub mod lm_task;

@@ -35,6 +35,11 @@ pub trait TrainTask: Send + Sync + 'static {
     /// After each epoch, on the model in evaluation mode (the book's sample or accuracy);
     /// the returned line is printed when no dashboard owns the terminal.
     fn end_of_epoch(&self, model: &Self::Model, epoch: usize, step: usize) -> Result<Option<String>, TrainError>;
+    /// At each evaluation step, after the losses, on the model in evaluation mode (DPO's
+    /// rewards); the returned line is printed like the evaluation line.
+    fn on_evaluation(&self, _model: &Self::Model, _epoch: usize, _step: usize) -> Result<Option<String>, TrainError> {
+        Ok(None)
+    }
     /// The checkpoint state of `model` at `position`.
     fn state(&self, model: &Self::Model, position: &Position) -> TrainingState;
     /// The run's tokenizer (a checkpoint keeps a copy unless it is GPT-2's).
@@ -227,6 +232,11 @@ impl<T: TrainTask> SupervisedLearningStrategy<T::Model> for TrainLoop<T> {
                             train_eval.unwrap_or(f64::NAN),
                             val.unwrap_or(f64::NAN),
                         );
+                    }
+                    match self.task.on_evaluation(&eval_model, epoch, at.step) {
+                        Ok(Some(line)) if !quiet => println!("{line}"),
+                        Ok(_) => {}
+                        Err(e) => plan.fail(e, &interrupter),
                     }
                     val
                 } else {

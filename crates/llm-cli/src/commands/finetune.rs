@@ -1,19 +1,37 @@
 use llm_train::classify::finetune_classify;
+use llm_train::dpo::finetune_dpo;
 use llm_train::instruct::finetune_instruct;
 
 use super::train::{resolve_run, round};
-use crate::cli::{FinetuneArgs, FinetuneClassifyArgs, FinetuneCommand, FinetuneInstructArgs, GlobalArgs};
+use crate::cli::{FinetuneArgs, FinetuneClassifyArgs, FinetuneCommand, FinetuneDpoArgs, FinetuneInstructArgs, GlobalArgs};
 
 /// The offline spam recipe, also built in so `llm finetune classify` works anywhere.
 const SPAM_OFFLINE: &str = include_str!("../../../../experiments/spam-offline.toml");
 /// The offline instruction recipe.
 const ALPACA_OFFLINE: &str = include_str!("../../../../experiments/alpaca-offline.toml");
+/// The offline preference recipe.
+const DPO_OFFLINE: &str = include_str!("../../../../experiments/dpo-offline.toml");
 
 pub fn run(args: FinetuneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     match args.task {
         FinetuneCommand::Classify(args) => classify(args, global),
         FinetuneCommand::Instruct(args) => instruct(args, global),
+        FinetuneCommand::Dpo(args) => dpo(args, global),
     }
+}
+
+fn dpo(args: FinetuneDpoArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let extra: Vec<String> = args.beta.map(|b| format!("dpo.beta={b}")).into_iter().collect();
+    let (config, options) = resolve_run(&args.run, global, &extra, ("dpo-offline", DPO_OFFLINE))?;
+    let s = finetune_dpo(&config, &options)?;
+    let mut pairs = vec![("steps", s.steps.into()), ("train_loss", round(s.train_loss).into())];
+    if let Some(val) = s.val_loss {
+        pairs.push(("val_loss", round(val).into()));
+    }
+    pairs.push(("wall_s", s.wall_s.round().into()));
+    pairs.push(("model", s.model_dir.display().to_string().into()));
+    super::print_results(global, &pairs);
+    Ok(())
 }
 
 fn instruct(args: FinetuneInstructArgs, global: &GlobalArgs) -> anyhow::Result<()> {
