@@ -126,3 +126,11 @@ fn dpo_widens_the_reward_margin() {
     let err = fails(&["finetune", "dpo", "--config", &config, "--data-file", plain.to_str().unwrap(), "--out", &out_s, "--overwrite"]);
     assert!(err.contains("record 0 has no string `chosen`"), "{err}");
 }
+
+#[test]
+fn a_missing_start_model_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run").display().to_string();
+    let err = fails(&["finetune", "instruct", "--init-from", "/nonexistent/model", "--out", &out]);
+    assert!(err.contains("/nonexistent/model") && err.contains("no such model directory"), "{err}");
+}

@@ -145,6 +145,12 @@ pub(crate) fn initial_model(
 ) -> Result<(Gpt, Tokenizer), TrainError> {
     match init_from {
         Some(dir) => {
+            if !dir.exists() {
+                return Err(TrainError::Invalid(format!(
+                    "{}: no such model directory to start from: make it first (the experiment file's header says how) or pass --init-from DIR",
+                    dir.display()
+                )));
+            }
             let gpt = load_model(dir, device)?;
             let gpt = match config.model.dropout {
                 Some(p) => gpt.with_dropout(p),
