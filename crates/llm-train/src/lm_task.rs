@@ -8,7 +8,7 @@ use burn::tensor::Tensor;
 use burn::train::SequenceOutput;
 use llm_data::Tokenizer;
 use llm_data::dataset::LmBatch;
-use llm_model::generation::{GenerateOptions, generate};
+use llm_model::generation::{GenerateOptions, generate, strip_stop};
 
 use crate::CausalLm;
 use crate::checkpoint::TrainingState;
@@ -50,7 +50,7 @@ impl TrainTask for LmTask {
             stop_token: self.tokenizer.end_of_text(),
             ..Default::default()
         };
-        let ids = generate(&model.gpt, &prompt, &options, |_| {});
+        let ids = strip_stop(generate(&model.gpt, &prompt, &options, |_| {}), options.stop_token);
         let text = format!("{}{}", self.sample_prompt, self.tokenizer.decode(&ids));
         let line = format!("epoch {epoch}: {}", text.replace('\n', " "));
         std::fs::OpenOptions::new()

@@ -63,6 +63,14 @@ pub fn generate(
     tokens.split_off(prompt.len())
 }
 
+/// `ids` without a final `stop` token (the book's generation stops before appending it).
+pub fn strip_stop(mut ids: Vec<u32>, stop: Option<u32>) -> Vec<u32> {
+    if stop.is_some() && ids.last().copied() == stop {
+        ids.pop();
+    }
+    ids
+}
+
 /// The logits of the last position of the first sequence, on the host.
 pub fn last_logits(logits: Tensor<3>) -> Vec<f32> {
     let [_, t, v] = logits.dims();

@@ -3,5 +3,5 @@
 mod generate;
 mod sampler;
 
-pub use generate::{GenerateOptions, generate, last_logits};
+pub use generate::{GenerateOptions, generate, last_logits, strip_stop};
 pub use sampler::{Sampler, SamplingConfig, argmax, sample_index, softmax, top_k_filter, top_p_filter};

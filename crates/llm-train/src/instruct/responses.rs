@@ -2,7 +2,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use llm_data::Tokenizer;
 use llm_data::instruction::{InstructionRecord, PromptTemplate};
 use llm_model::Gpt;
-use llm_model::generation::{GenerateOptions, generate};
+use llm_model::generation::{GenerateOptions, generate, strip_stop};
 
 /// The book's clean-up of a generated answer: the response marker removed, whitespace
 /// trimmed.
@@ -29,10 +29,7 @@ pub fn generate_responses(
         .iter()
         .map(|record| {
             let prompt = tokenizer.encode(&template.prompt(record));
-            let mut ids = generate(gpt, &prompt, &options, |_| {});
-            if ids.last().copied() == stop && stop.is_some() {
-                ids.pop();
-            }
+            let ids = strip_stop(generate(gpt, &prompt, &options, |_| {}), stop);
             let mut out = record.clone();
             let response = strip_response(&tokenizer.decode(&ids), template);
             out.extra.insert("model_response".into(), response.into());
