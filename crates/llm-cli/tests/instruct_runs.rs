@@ -89,6 +89,7 @@ epochs = 1
 eval_every = 2
 eval_batches = 2
 sample_tokens = 0
+checkpoint_every = 2
 [dpo]
 beta = 0.1
 "#;
@@ -133,4 +134,25 @@ fn a_missing_start_model_is_named() {
     let out = dir.path().join("run").display().to_string();
     let err = fails(&["finetune", "instruct", "--init-from", "/nonexistent/model", "--out", &out]);
     assert!(err.contains("/nonexistent/model") && err.contains("no such model directory"), "{err}");
+}
+
+#[test]
+fn a_resumed_dpo_run_matches_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("dpo.toml");
+    std::fs::write(&config, TINY_DPO).unwrap();
+    let data = dir.path().join("prefs.json");
+    let records: Vec<serde_json::Value> = (0..40)
+        .map(|i| serde_json::json!({"instruction": format!("Say {i}."), "output": "ok", "chosen": format!("{i}"), "rejected": "no"}))
+        .collect();
+    std::fs::write(&data, serde_json::to_string(&records).unwrap()).unwrap();
+    let out = dir.path().join("run");
+    let (config, data, out_s) = (config.display().to_string(), data.display().to_string(), out.display().to_string());
+    ok(&["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s]);
+    let whole = column(&out, "train_loss");
+    assert_eq!(whole.len(), 8);
+    ok(&["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s, "--overwrite", "--max-steps", "4"]);
+    // The reference is restored from the checkpoint too: the losses after step 4 agree.
+    ok(&["finetune", "dpo", "--resume", "--out", &out_s, "--data-file", &data, "--max-steps", "8"]);
+    assert_eq!(column(&out, "train_loss"), whole);
 }
