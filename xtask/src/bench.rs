@@ -60,10 +60,18 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
     // One binary with every requested backend, in its own target directory so that the
     // feature set of the everyday build is not rebuilt back and forth.
     eprintln!("building llm with {} (target/bench)...", o.backends.join(","));
-    crate::cargo(&[
-        "build", "--quiet", "--release", "--package", "llm-cli", "--no-default-features", "--features",
-        &o.backends.join(","), "--target-dir", "target/bench",
-    ])?;
+    let with_tch = o.backends.iter().any(|b| b == "tch");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "--quiet", "--release", "--package", "llm-cli", "--no-default-features", "--features"])
+        .arg(o.backends.join(","))
+        .args(["--target-dir", "target/bench"]);
+    if with_tch {
+        crate::libtorch::configure(&mut build)?;
+    }
+    let status = build.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    status.success().then_some(()).ok_or("building llm for the benchmark failed")?;
     let llm = root.join("target/bench/release/llm");
     let mut results = Vec::new();
     let total = o.workloads.len() * (o.backends.len() + 1);
@@ -79,12 +87,15 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
         for backend in &o.backends {
             done += 1;
             eprintln!("[{done}/{total}] {workload} on {backend}...");
-            let ours = run_json(
-                Command::new(&llm)
-                    .args(["bench", "--workload", workload, "--repeats", &o.repeats.to_string()])
-                    .args(["--backend", backend, "--json"])
-                    .env("RAYON_NUM_THREADS", threads.to_string()),
-            )?;
+            let mut command = Command::new(&llm);
+            command
+                .args(["bench", "--workload", workload, "--repeats", &o.repeats.to_string()])
+                .args(["--backend", backend, "--json"])
+                .env("RAYON_NUM_THREADS", threads.to_string());
+            if with_tch {
+                crate::libtorch::configure(&mut command)?;
+            }
+            let ours = run_json(&mut command)?;
             let (t, tt) = (num(&ours, "tokens_per_s"), num(&torch, "tokens_per_s"));
             results.push(json!({
                 "workload": workload,

@@ -1,9 +1,11 @@
 //! `cargo xtask CMD [--backend B] [ARGS...]`: builds `llm-cli` in release mode with backend
 //! B's cargo feature only (so wgpu or LibTorch are compiled only when asked for) and runs
 //! `llm CMD --backend B ARGS...`. Besides: `cargo xtask bench` (our backends against the
-//! book's PyTorch code) and `cargo xtask setup bench` (the Python environment it needs).
+//! book's PyTorch code), `cargo xtask setup bench|tch` (the Python environment they need) and
+//! `cargo xtask test --backend B` (the cross-backend tests with B compiled in as well).
 
 mod bench;
+mod libtorch;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -21,7 +23,8 @@ fn main() -> ExitCode {
              builds llm-cli (release) with the backend's feature and runs `llm CMD ...`;\n\
              `cargo xtask help` lists llm's commands.\n\
              cargo xtask bench [--backend B]... [--workload W]... [--repeats N] [--json]\n\
-             cargo xtask setup bench",
+             cargo xtask setup bench|tch\n\
+             cargo xtask test --backend B...    (the cross-backend tests with B compiled in as well)",
             BACKENDS.join("|")
         );
         return ExitCode::from(2);
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let own = match args[0].as_str() {
         "bench" => Some(bench::run(&args[1..], root)),
         "setup" => Some(setup(&args[1..], root)),
+        "test" => Some(test_backends(&args[1..])),
         _ => None,
     };
     if let Some(result) = own {
@@ -41,14 +45,18 @@ fn main() -> ExitCode {
             }
         };
     }
-    let (backend, rest) = match split_backend(&args) {
-        Ok(split) => split,
+    let (backends, rest) = match split_backends(&args) {
+        Ok(split) if split.0.len() <= 1 => split,
+        Ok(_) => {
+            eprintln!("error: --backend given more than once");
+            return ExitCode::from(2);
+        }
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
-    let backend = backend.unwrap_or_else(|| DEFAULT_BACKEND.to_string());
+    let backend = backends.into_iter().next().unwrap_or_else(|| DEFAULT_BACKEND.to_string());
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -56,6 +64,12 @@ fn main() -> ExitCode {
         .args(["--features", &backend, "--"])
         .args(&rest)
         .args(["--backend", &backend]);
+    if backend == "tch"
+        && let Err(message) = libtorch::configure(&mut command)
+    {
+        eprintln!("error: {message}");
+        return ExitCode::from(1);
+    }
     match command.status() {
         Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8),
         Err(e) => {
@@ -65,18 +79,46 @@ fn main() -> ExitCode {
     }
 }
 
-/// `cargo xtask setup bench`: the Python environment of the PyTorch side (idempotent).
+/// `cargo xtask setup bench|tch`: the Python environment of the PyTorch side of the
+/// benchmarks, which is also where `--backend tch` takes LibTorch from (idempotent).
 fn setup(args: &[String], root: &Path) -> Result<(), String> {
     match args.first().map(String::as_str) {
-        Some("bench") => {
+        Some("bench" | "tch") => {
             let status = Command::new("bash")
                 .arg(root.join("scripts/setup-python.sh"))
                 .status()
                 .map_err(|e| format!("cannot run scripts/setup-python.sh: {e}"))?;
             status.success().then_some(()).ok_or("scripts/setup-python.sh failed".into())
         }
-        other => Err(format!("setup: expected `bench`, got {other:?}")),
+        other => Err(format!("setup: expected `bench` or `tch`, got {other:?}")),
     }
+}
+
+/// `cargo xtask test --backend B...`: the cross-backend tests (llm-model's and llm-train's
+/// `backends`) with B compiled in besides flex and ndarray; every backend must agree with
+/// flex. `cargo test --workspace` already runs them on flex, ndarray and wgpu. The build goes
+/// to `target/backends` so that its feature set does not displace the workspace's.
+fn test_backends(args: &[String]) -> Result<(), String> {
+    let (extra, rest) = split_backends(args)?;
+    if let Some(other) = rest.first() {
+        return Err(format!("test: unknown argument `{other}` (--backend B, repeatable)"));
+    }
+    if extra.is_empty() {
+        return Err("test: name the backend(s) to add with --backend (flex, ndarray and wgpu run in `cargo test --workspace`)".into());
+    }
+    let features: Vec<String> = extra.iter().map(|b| format!("llm-model/{b}")).collect();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(["test", "--package", "llm-model", "--package", "llm-train", "--test", "backends"])
+        .args(["--target-dir", "target/backends", "--features"])
+        .arg(features.join(","))
+        .args(["--", "--nocapture"]);
+    if extra.iter().any(|b| b == "tch") {
+        libtorch::configure(&mut command)?;
+    }
+    let status = command.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    status.success().then_some(()).ok_or("the cross-backend tests failed".into())
 }
 
 /// The Python of the reference environment: `$LLM_PYTHON`, else the one
@@ -98,22 +140,15 @@ pub(crate) fn python() -> Result<PathBuf, String> {
     }
 }
 
-/// Runs cargo with `args`, failing on a non-zero exit.
-pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo).args(args).status().map_err(|e| format!("cannot run cargo: {e}"))?;
-    status.success().then_some(()).ok_or(format!("cargo {} failed", args.join(" ")))
-}
-
 /// Today's date (UTC) as YYYY-MM-DD.
 pub(crate) fn today() -> Result<String, String> {
     let out = Command::new("date").args(["-u", "+%F"]).output().map_err(|e| format!("cannot run date: {e}"))?;
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Takes `--backend B` / `--backend=B` out of the arguments.
-fn split_backend(args: &[String]) -> Result<(Option<String>, Vec<String>), String> {
-    let mut backend = None;
+/// Takes every `--backend B` / `--backend=B` out of the arguments.
+fn split_backends(args: &[String]) -> Result<(Vec<String>, Vec<String>), String> {
+    let mut backends = Vec::new();
     let mut rest = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -123,12 +158,12 @@ fn split_backend(args: &[String]) -> Result<(Option<String>, Vec<String>), Strin
             arg.strip_prefix("--backend=").map(str::to_string)
         };
         match value {
-            Some(v) if BACKENDS.contains(&v.as_str()) => backend = Some(v),
+            Some(v) if BACKENDS.contains(&v.as_str()) => backends.push(v),
             Some(v) => return Err(format!("unknown backend `{v}`: expected one of {}", BACKENDS.join(", "))),
             None => rest.push(arg.clone()),
         }
     }
-    Ok((backend, rest))
+    Ok((backends, rest))
 }
 
 #[cfg(test)]
@@ -141,13 +176,13 @@ mod tests {
 
     #[test]
     fn takes_the_backend_out() {
-        let (b, rest) = split_backend(&strings(&["generate", "--backend", "ndarray", "--prompt", "x"])).unwrap();
-        assert_eq!(b.as_deref(), Some("ndarray"));
+        let (b, rest) = split_backends(&strings(&["generate", "--backend", "ndarray", "--prompt", "x"])).unwrap();
+        assert_eq!(b, strings(&["ndarray"]));
         assert_eq!(rest, strings(&["generate", "--prompt", "x"]));
-        let (b, rest) = split_backend(&strings(&["tokenize", "--backend=wgpu"])).unwrap();
-        assert_eq!(b.as_deref(), Some("wgpu"));
+        let (b, rest) = split_backends(&strings(&["tokenize", "--backend=wgpu", "--backend", "tch"])).unwrap();
+        assert_eq!(b, strings(&["wgpu", "tch"]));
         assert_eq!(rest, strings(&["tokenize"]));
-        assert!(split_backend(&strings(&["x", "--backend", "tpu"])).unwrap_err().contains("tpu"));
-        assert!(split_backend(&strings(&["x", "--backend"])).is_err());
+        assert!(split_backends(&strings(&["x", "--backend", "tpu"])).unwrap_err().contains("tpu"));
+        assert!(split_backends(&strings(&["x", "--backend"])).is_err());
     }
 }

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::backend::Backend;
+use llm_model::Backend;
 
 /// Build, run and convert GPT models on Burn.
 #[derive(Debug, Parser)]
@@ -17,8 +17,9 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Where the model runs (must be compiled in; `cargo xtask` builds the one you name).
-    #[arg(long, global = true, value_enum)]
+    /// Where the model runs: flex, ndarray, wgpu, tch or cuda (must be compiled in;
+    /// `cargo xtask` builds the one you name).
+    #[arg(long, global = true)]
     pub backend: Option<Backend>,
     /// Data directory (default: $LLM_DATA_DIR, else datasets/cache).
     #[arg(long, global = true)]

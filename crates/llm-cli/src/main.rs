@@ -1,6 +1,5 @@
 //! `llm`: tokenize, generate, perplexity and convert, on any compiled-in Burn backend.
 
-mod backend;
 mod cli;
 mod commands;
 

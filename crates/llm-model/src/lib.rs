@@ -9,9 +9,11 @@
 //! - [`KvCache`]: the explicit key/value cache for incremental decoding;
 //! - [`generation`]: samplers and the generation loop;
 //! - [`GptClassifier`] and [`lora`]: a classification head over the body, LoRA adapters;
-//! - [`weights`]: Hugging Face GPT-2 directories and the book's PyTorch state dicts.
+//! - [`weights`]: Hugging Face GPT-2 directories and the book's PyTorch state dicts;
+//! - [`backend`]: the backends compiled in and their devices.
 
 pub mod attention;
+pub mod backend;
 pub mod block;
 pub mod classifier;
 pub mod config;
@@ -23,8 +25,10 @@ pub mod kv_cache;
 pub mod lora;
 pub mod loss;
 pub mod mlp;
+pub mod projection;
 pub mod weights;
 
+pub use backend::Backend;
 pub use classifier::{GptClassifier, Pooling};
 pub use config::GptConfig;
 pub use lora::LoraConfig;

@@ -10,6 +10,17 @@ pub fn device() -> Device {
     Device::flex()
 }
 
+/// Every backend compiled into this test build, as (name, device), except those named in
+/// `LLM_TEST_SKIP_BACKENDS` (comma-separated, e.g. `wgpu` on a machine without Vulkan).
+pub fn test_backends() -> Vec<(String, Device)> {
+    let skip = std::env::var("LLM_TEST_SKIP_BACKENDS").unwrap_or_default();
+    llm_model::Backend::all_compiled()
+        .into_iter()
+        .filter(|b| !skip.split(',').any(|s| s.trim() == b.name()))
+        .map(|b| (b.to_string(), b.device().expect("compiled in")))
+        .collect()
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }

@@ -123,7 +123,7 @@ pub(crate) fn prepare_run_dir(out: &Path, options: &PretrainOptions) -> Result<O
 }
 
 /// PyTorch's AdamW: eps 1e-8, betas (0.9, 0.999), decoupled weight decay on every parameter.
-pub(crate) fn adamw(config: &ExperimentConfig) -> ModuleOptimizer {
+pub fn adamw(config: &ExperimentConfig) -> ModuleOptimizer {
     let o = &config.optimizer;
     AdamWConfig::new()
         .with_beta_1(o.beta1 as f32)

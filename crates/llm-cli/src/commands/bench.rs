@@ -19,7 +19,7 @@ const PROMPT: usize = 10;
 
 pub fn run(args: BenchArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let device = super::selected_device(global)?;
-    let backend = global.backend.unwrap_or_else(crate::backend::Backend::default_compiled);
+    let backend = super::selected_backend(global);
     anyhow::ensure!(args.repeats >= 1, "--repeats must be at least 1");
     let tokens_per_s = match args.workload {
         Workload::Train124m => train(book_124m(256), 2, &device, args.repeats)?,

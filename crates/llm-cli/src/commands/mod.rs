@@ -9,7 +9,6 @@ mod perplexity;
 mod tokenize;
 mod train;
 
-use crate::backend::{Backend, device};
 use crate::cli::{Cli, Command, GlobalArgs};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -27,11 +26,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The device of `--backend` (default: the first one compiled in).
+/// `--backend`, default the first one compiled in.
+pub(crate) fn selected_backend(global: &GlobalArgs) -> llm_model::Backend {
+    global.backend.or_else(llm_model::Backend::default_compiled).unwrap_or(llm_model::Backend::Flex)
+}
+
+/// The device of `--backend`.
 pub(crate) fn selected_device(global: &GlobalArgs) -> anyhow::Result<burn::tensor::Device> {
-    let backend = global.backend.unwrap_or_else(Backend::default_compiled);
+    let backend = selected_backend(global);
     tracing::info!(%backend, "device");
-    device(backend)
+    Ok(backend.device()?)
 }
 
 /// Prints `key=value` lines, or one JSON object with `--json`.

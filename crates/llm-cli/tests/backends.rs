@@ -1,0 +1,94 @@
+//! `--backend` end to end: every backend compiled into the test binary (flex, ndarray and
+//! wgpu with the default features; wgpu runs on lavapipe where there is no GPU) computes the
+//! same perplexity and trains the same few steps as flex, through the same commands.
+//! `LLM_TEST_SKIP_BACKENDS=wgpu` leaves one out on a machine without Vulkan.
+//!
+//! Tolerance 1e-3 absolute on losses printed with 4 decimals: the backends' f32 kernels
+//! differ by a few ULPs (llm-model's backends test bounds logits to 1e-5 relative), so the
+//! printed values differ at most in their last digit.
+
+mod common;
+
+use common::*;
+use llm_model::{Backend, GptConfig};
+use llm_model::weights::save_hf_dir;
+
+fn backends() -> Vec<String> {
+    let skip = std::env::var("LLM_TEST_SKIP_BACKENDS").unwrap_or_default();
+    Backend::all_compiled()
+        .into_iter()
+        .map(|b| b.to_string())
+        .filter(|b| !skip.split(',').any(|s| s.trim() == b))
+        .collect()
+}
+
+/// One random model for every backend (each backend's own initialisation would differ).
+fn start_model() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = GptConfig {
+        vocab_size: 50257,
+        context_length: 32,
+        emb_dim: 32,
+        n_heads: 2,
+        n_layers: 2,
+        dropout: 0.0,
+        qkv_bias: true,
+        tie_embeddings: false,
+        layer_norm_eps: 1e-5,
+    };
+    let device = burn::tensor::Device::flex();
+    device.seed(5);
+    save_hf_dir(&config.init(&device).unwrap(), dir.path()).unwrap();
+    dir
+}
+
+fn value(out: &str, key: &str) -> f64 {
+    out.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap_or_else(|| panic!("no {key}= in {out}")).parse().unwrap()
+}
+
+#[test]
+fn every_backend_computes_the_same_perplexity() {
+    let model = start_model();
+    let m = model.path().to_str().unwrap();
+    let losses: Vec<(String, f64)> = backends()
+        .into_iter()
+        .map(|b| {
+            let out = ok(&["perplexity", "--model", m, "--file", &verdict(), "--context", "32", "--backend", &b]);
+            (b, value(&out, "loss"))
+        })
+        .collect();
+    let (_, flex) = &losses[0];
+    for (backend, loss) in &losses {
+        assert!((loss - flex).abs() <= 1e-3, "{backend}: loss {loss}, flex {flex}");
+    }
+}
+
+#[test]
+fn every_backend_trains_the_same_steps() {
+    let model = start_model();
+    let dir = tempfile::tempdir().unwrap();
+    let m = model.path().to_str().unwrap();
+    let settings = sets(&[
+        "context_length=32", "batch_size=4", "stride=32", "dropout=0", "lr=5e-3", "warmup_steps=0",
+        "grad_clip=1.0", "eval_every=2", "run.eval_batches=1", "run.sample_tokens=3", "epochs=1",
+    ]);
+    let traces: Vec<(String, Vec<f64>, Vec<f64>)> = backends()
+        .into_iter()
+        .map(|b| {
+            let out = dir.path().join(&b);
+            let out_s = out.to_str().unwrap();
+            let fixed = ["train", "--init-from", m, "--out", out_s, "--max-steps", "4", "--backend", &b];
+            ok(&args(&fixed, &settings));
+            let numbers = |name: &str| column(&out, name).iter().filter(|v| !v.is_empty()).map(|v| v.parse().unwrap()).collect();
+            (b, numbers("train_loss"), numbers("val_loss"))
+        })
+        .collect();
+    let (_, flex_train, flex_val) = &traces[0];
+    assert_eq!(flex_train.len(), 4);
+    assert!(flex_val.len() >= 2 && flex_val[flex_val.len() - 1] < flex_val[0], "the steps train: {flex_val:?}");
+    let close = |a: &[f64], b: &[f64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-3);
+    for (backend, train, val) in &traces {
+        assert!(close(train, flex_train), "{backend}: train losses {train:?}, flex {flex_train:?}");
+        assert!(close(val, flex_val), "{backend}: validation losses {val:?}, flex {flex_val:?}");
+    }
+}
