@@ -15,11 +15,7 @@ use llm_model::weights::save_hf_dir;
 
 fn backends() -> Vec<String> {
     let skip = std::env::var("LLM_TEST_SKIP_BACKENDS").unwrap_or_default();
-    Backend::all_compiled()
-        .into_iter()
-        .map(|b| b.to_string())
-        .filter(|b| !skip.split(',').any(|s| s.trim() == b))
-        .collect()
+    Backend::compiled_except(&skip).into_iter().map(|b| b.to_string()).collect()
 }
 
 /// One random model for every backend (each backend's own initialisation would differ).

@@ -52,6 +52,12 @@ impl Backend {
         Self::ALL.into_iter().filter(|b| b.compiled()).collect()
     }
 
+    /// The compiled backends except those named in `skip` (comma-separated, e.g. the
+    /// tests' `LLM_TEST_SKIP_BACKENDS=wgpu` on a machine without Vulkan).
+    pub fn compiled_except(skip: &str) -> Vec<Backend> {
+        Self::all_compiled().into_iter().filter(|b| !skip.split(',').any(|s| s.trim() == b.name())).collect()
+    }
+
     /// The first compiled backend (flex when it is there).
     pub fn default_compiled() -> Option<Backend> {
         Self::ALL.into_iter().find(|b| b.compiled())

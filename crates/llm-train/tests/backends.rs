@@ -26,9 +26,8 @@ fn workspace() -> PathBuf {
 
 fn backends() -> Vec<(String, Device)> {
     let skip = std::env::var("LLM_TEST_SKIP_BACKENDS").unwrap_or_default();
-    llm_model::Backend::all_compiled()
+    llm_model::Backend::compiled_except(&skip)
         .into_iter()
-        .filter(|b| !skip.split(',').any(|s| s.trim() == b.name()))
         .map(|b| (b.to_string(), b.device().expect("compiled in")))
         .collect()
 }
