@@ -123,7 +123,7 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
     let table = markdown(&report);
     let dir = root.join("experiments/results");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let base = dir.join(format!("bench-{date}"));
+    let base = unused_base(&dir, &date);
     write(&base.with_extension("json"), &serde_json::to_string_pretty(&report).expect("json"))?;
     write(&base.with_extension("md"), &table)?;
     if o.json {
@@ -148,6 +148,20 @@ fn run_json(command: &mut Command) -> Result<Value, String> {
 
 fn num(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(f64::NAN)
+}
+
+/// `bench-DATE`, or `bench-DATE-2`, `-3`, ... when an earlier run of the day wrote that name:
+/// a narrowed run never replaces the day's full table.
+fn unused_base(dir: &Path, date: &str) -> PathBuf {
+    let taken = |base: &PathBuf| base.with_extension("md").exists() || base.with_extension("json").exists();
+    let first = dir.join(format!("bench-{date}"));
+    if !taken(&first) {
+        return first;
+    }
+    (2..)
+        .map(|n| dir.join(format!("bench-{date}-{n}")))
+        .find(|base| !taken(base))
+        .expect("an unused name")
 }
 
 fn write(path: &PathBuf, text: &str) -> Result<(), String> {

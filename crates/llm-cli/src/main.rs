@@ -3,6 +3,12 @@
 mod cli;
 mod commands;
 
+use llm_model::block_cache::BlockCache;
+
+/// Large tensors freed by one step are reused by the next instead of being mapped and
+/// page-faulted afresh (see `llm_model::block_cache`); `LLM_BLOCK_CACHE_MIB` sets its limit.
+#[global_allocator]
+static ALLOC: BlockCache = BlockCache::new();
 
 fn main() {
     let matches = <cli::Cli as clap::CommandFactory>::command().get_matches();
@@ -11,6 +17,10 @@ fn main() {
     cli.global.seed_given = matches.value_source("seed") == Some(clap::parser::ValueSource::CommandLine)
         || subcommand_seed_given(&matches);
     init_logging(cli.global.verbose);
+    if let Err(err) = set_block_cache_limit() {
+        eprintln!("error: {err}");
+        std::process::exit(1);
+    }
     if let Err(err) = commands::run(cli) {
         // One line on stderr, non-zero exit: the contract of every command.
         let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
@@ -24,6 +34,17 @@ fn subcommand_seed_given(matches: &clap::ArgMatches) -> bool {
     matches.subcommand().is_some_and(|(_, sub)| {
         sub.value_source("seed") == Some(clap::parser::ValueSource::CommandLine)
     })
+}
+
+fn set_block_cache_limit() -> Result<(), String> {
+    let Ok(value) = std::env::var("LLM_BLOCK_CACHE_MIB") else { return Ok(()) };
+    let mib: usize = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("LLM_BLOCK_CACHE_MIB: expected a whole number of MiB (0 = off), got `{value}`"))?;
+    ALLOC.set_limit(mib << 20);
+    tracing::info!(limit_mib = mib, "large-block cache");
+    Ok(())
 }
 
 fn init_logging(verbose: u8) {

@@ -10,11 +10,13 @@
 //! - [`generation`]: samplers and the generation loop;
 //! - [`GptClassifier`] and [`lora`]: a classification head over the body, LoRA adapters;
 //! - [`weights`]: Hugging Face GPT-2 directories and the book's PyTorch state dicts;
-//! - [`backend`]: the backends compiled in and their devices.
+//! - [`backend`]: the backends compiled in and their devices;
+//! - [`block_cache`]: a global allocator that reuses large freed blocks (CPU training speed).
 
 pub mod attention;
 pub mod backend;
 pub mod block;
+pub mod block_cache;
 pub mod classifier;
 pub mod config;
 pub mod error;
