@@ -17,6 +17,7 @@ pub mod objective;
 pub mod plain_renderer;
 pub mod plot;
 pub mod pretrain;
+mod run_loaders;
 pub mod run_setup;
 pub mod schedule;
 pub mod train_loop;

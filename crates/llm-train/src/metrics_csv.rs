@@ -38,6 +38,23 @@ impl StepRecord {
 }
 
 /// Every complete row of a `metrics.csv`.
+/// Appends one line to the CSV file at `path`, writing `header` first when the file is new
+/// (the per-evaluation files of the fine-tuning recipes).
+pub fn append_csv_row(path: &Path, header: &str, row: &str) -> Result<(), TrainError> {
+    let fresh = !path.exists();
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| {
+            if fresh {
+                writeln!(f, "{header}")?;
+            }
+            writeln!(f, "{row}")
+        })
+        .map_err(|e| TrainError::io(path, e))
+}
+
 pub fn read_metrics(path: &Path) -> Result<Vec<StepRecord>, TrainError> {
     let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
     Ok(text.lines().skip(1).filter_map(StepRecord::parse).collect())

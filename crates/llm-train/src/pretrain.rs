@@ -2,25 +2,21 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use burn::data::dataloader::DataLoader;
 use burn::data::dataset::Dataset;
 use burn::tensor::Device;
 use burn::train::Learner;
 use llm_data::Tokenizer;
 use llm_data::corpus::{DataDir, read_text_file};
 use llm_data::dataset::{
-    EpochShuffled, LmBatch, LmBatcher, LmWindows, LoaderOptions, TokenSource, cached_token_file, lm_loader,
-    split_train_val,
+    LmBatcher, LmWindows, TokenSource, cached_token_file, split_train_val,
 };
-use llm_model::weights::save_hf_dir;
 
 use crate::dashboard_metrics::lm_metrics;
 use crate::error::TrainError;
 use crate::lr_scheduler::ScheduleLr;
-use crate::metrics_csv::read_metrics;
-use crate::plot::plot_losses;
 use crate::lm_task::LmTask;
-use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, start_run};
+use crate::run_loaders::RunLoaders;
+use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, save_model_and_plot, start_run};
 use crate::train_loop::{TrainLoop, supervised_training};
 use crate::{CausalLm, ExperimentConfig};
 
@@ -92,19 +88,9 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
         )));
     }
 
-    let plain = |drop_last| LoaderOptions {
-        batch_size,
-        shuffle_seed: None,
-        drop_last,
-    };
-    let (train_shuffled, train_order) = EpochShuffled::new(train_ds.clone(), config.data.shuffle.then_some(config.seed));
-    let train_loader = lm_loader(train_shuffled, LmBatcher, &plain(true), &ad);
-    let valid_loader = lm_loader(val_ds.clone(), LmBatcher, &plain(false), &device);
-    let train_eval: Arc<dyn DataLoader<LmBatch>> = lm_loader(train_ds, LmBatcher, &plain(true), &device);
-    let val_eval: Arc<dyn DataLoader<LmBatch>> = lm_loader(val_ds, LmBatcher, &plain(false), &device);
-
+    let loaders = RunLoaders::new(train_ds, val_ds, LmBatcher, config, &ad, &device);
     tracing::info!(context, stride, "pretraining");
-    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, train_order, train_eval, val_eval)?;
+    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
     let plan = Arc::new(plan);
     let task = Arc::new(LmTask {
         tokenizer: tokenizer.clone(),
@@ -114,27 +100,18 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
     });
     let model = CausalLm::new(gpt);
     // Logging goes where the caller's tracing subscriber sends it (the CLI: stderr).
-    let result = lm_metrics(supervised_training(out, train_loader, valid_loader, TrainLoop { plan: plan.clone(), task }))
+    let result = lm_metrics(supervised_training(out, loaders.train, loaders.valid, TrainLoop { plan: plan.clone(), task }))
         .num_epochs(config.run.epochs)
         .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
-    if let Some(error) = plan.take_failure() {
-        return Err(error);
-    }
-    if let Some(error) = result.error {
-        return Err(TrainError::Interrupted(error.to_string()));
-    }
+    let model = plan.outcome(result)?;
 
-    let model_dir = out.join("model");
-    save_hf_dir(&result.model.gpt, &model_dir)?;
-    tokenizer.save_to_dir(&model_dir)?;
-    plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))?;
-    let csv = plan.csv.lock().expect("csv lock");
-    let last = csv.last.clone().ok_or_else(|| TrainError::Invalid("no training step ran".into()))?;
+    let model_dir = save_model_and_plot(out, &model.gpt, &tokenizer)?;
+    let (last, val_loss) = plan.last_step()?;
     Ok(PretrainSummary {
         steps: last.step,
         tokens_seen: last.tokens_seen,
         train_loss: last.train_loss,
-        val_loss: csv.last_val_loss,
+        val_loss,
         wall_s: started.elapsed().as_secs_f64(),
         model_dir,
     })

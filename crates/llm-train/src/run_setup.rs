@@ -3,19 +3,19 @@
 //! plan (fresh or from the newest checkpoint).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use burn::data::dataloader::DataLoader;
 use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::tensor::Device;
 use llm_data::Tokenizer;
-use llm_data::dataset::EpochOrder;
 use llm_model::Gpt;
-use llm_model::weights::{load_model, write_atomically};
+use llm_model::weights::{load_model, save_hf_dir, write_atomically};
 
 use crate::checkpoint::{CHECKPOINTS_DIR, Checkpoint, latest_checkpoint};
 use crate::error::TrainError;
-use crate::metrics_csv::MetricsCsv;
+use crate::metrics_csv::{MetricsCsv, read_metrics};
+use crate::plot::plot_losses;
+use crate::run_loaders::RunLoaders;
 use crate::train_loop::LoopPlan;
 use crate::{ExperimentConfig, LrSchedule, PretrainOptions};
 
@@ -51,9 +51,7 @@ pub(crate) fn loop_plan<B>(
     ad: &Device,
     checkpoint: Option<Checkpoint>,
     batches_per_epoch: usize,
-    train_order: EpochOrder,
-    train_eval: Arc<dyn DataLoader<B>>,
-    val_eval: Arc<dyn DataLoader<B>>,
+    loaders: &RunLoaders<B>,
 ) -> Result<(LoopPlan<B>, LrSchedule), TrainError> {
     let accumulation = config.optimizer.grad_accumulation;
     let steps_per_epoch = batches_per_epoch.div_ceil(accumulation);
@@ -81,9 +79,9 @@ pub(crate) fn loop_plan<B>(
         checkpoint_every: config.run.checkpoint_every,
         keep_checkpoints: config.run.keep_checkpoints,
         max_steps: config.run.max_steps,
-        train_order,
-        train_eval,
-        val_eval,
+        train_order: loaders.train_order.clone(),
+        train_eval: loaders.train_eval.clone(),
+        val_eval: loaders.val_eval.clone(),
         csv: Mutex::new(csv),
         optimizer: Mutex::new(Some(optimizer)),
         resume: checkpoint.map(|c| c.state),
@@ -182,4 +180,19 @@ pub(crate) fn schedule(config: &ExperimentConfig, total_steps: usize) -> LrSched
             }
         }
     }
+}
+
+/// `out/loss.png`, drawn from the run's `metrics.csv`.
+pub(crate) fn plot_run(out: &Path) -> Result<(), TrainError> {
+    plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))
+}
+
+/// The end of a language-model run: `out/model` (Hugging Face files and the tokenizer) and
+/// `out/loss.png`; returns the model directory.
+pub(crate) fn save_model_and_plot(out: &Path, gpt: &Gpt, tokenizer: &Tokenizer) -> Result<PathBuf, TrainError> {
+    let model_dir = out.join("model");
+    save_hf_dir(gpt, &model_dir)?;
+    tokenizer.save_to_dir(&model_dir)?;
+    plot_run(out)?;
+    Ok(model_dir)
 }

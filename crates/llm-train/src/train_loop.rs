@@ -86,6 +86,25 @@ impl<B> LoopPlan<B> {
     pub fn take_failure(&self) -> Option<TrainError> {
         self.failure.lock().expect("failure lock").take()
     }
+
+    /// The trained model of a finished run, or what stopped it: an error of ours first (it
+    /// names the file), else Burn's.
+    pub fn outcome<M>(&self, result: burn::train::LearningResult<M>) -> Result<M, TrainError> {
+        if let Some(error) = self.take_failure() {
+            return Err(error);
+        }
+        match result.error {
+            Some(error) => Err(TrainError::Interrupted(error.to_string())),
+            None => Ok(result.model),
+        }
+    }
+
+    /// The last optimizer step's metrics row and the last validation loss.
+    pub fn last_step(&self) -> Result<(StepRecord, Option<f64>), TrainError> {
+        let csv = self.csv.lock().expect("csv lock");
+        let last = csv.last.clone().ok_or_else(|| TrainError::Invalid("no training step ran".into()))?;
+        Ok((last, csv.last_val_loss))
+    }
 }
 
 /// Where the loop stands.

@@ -8,7 +8,7 @@ use burn::module::Module;
 use burn::train::Learner;
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use llm_data::classification::{ClassBatch, ClassBatcher, EncodedTexts};
-use llm_data::dataset::{EpochShuffled, LoaderOptions, lm_loader};
+use llm_data::dataset::{LoaderOptions, lm_loader};
 use llm_model::lora::trainable_params;
 use llm_model::weights::{ClassifierMeta, save_classifier_dir, write_atomically};
 use serde::Serialize;
@@ -17,9 +17,8 @@ use super::{ClassifierState, ClassifyTask, SequenceClassifier, accuracy, build_c
 use crate::config::Trainable;
 use crate::error::TrainError;
 use crate::lr_scheduler::ScheduleLr;
-use crate::metrics_csv::read_metrics;
-use crate::plot::plot_losses;
-use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, start_run};
+use crate::run_loaders::RunLoaders;
+use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, plot_run, start_run};
 use crate::train_loop::{TrainLoop, supervised_training};
 use crate::{ExperimentConfig, PretrainOptions};
 
@@ -102,26 +101,18 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
             data.train.len()
         )));
     }
-    let options_for = |drop_last| LoaderOptions { batch_size, shuffle_seed: None, drop_last };
-    let loader = |texts: &EncodedTexts, drop_last, device| -> Arc<dyn DataLoader<ClassBatch>> {
-        lm_loader(texts.clone(), ClassBatcher, &options_for(drop_last), device)
-    };
-    let (train_shuffled, train_order) = EpochShuffled::new(data.train.clone(), config.data.shuffle.then_some(config.seed));
-    let train_loader = lm_loader(train_shuffled, ClassBatcher, &options_for(true), &ad);
-    let valid_loader = loader(&data.validation, false, &device);
-    let (train_eval, val_eval) = (loader(&data.train, true, &device), loader(&data.validation, false, &device));
-    let (plan, schedule) =
-        loop_plan(config, options, &ad, checkpoint, batches_per_epoch, train_order, train_eval.clone(), val_eval.clone())?;
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), ClassBatcher, config, &ad, &device);
+    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
     let plan = Arc::new(plan);
     let task = Arc::new(ClassifyTask {
         tokenizer: tokenizer.clone(),
         state: state.clone(),
-        train_eval,
-        val_eval,
+        train_eval: loaders.train_eval.clone(),
+        val_eval: loaders.val_eval.clone(),
         eval_batches: config.run.eval_batches,
         accuracy_path: out.join("accuracy.csv"),
     });
-    let result = supervised_training(out, train_loader, valid_loader, TrainLoop { plan: plan.clone(), task })
+    let result = supervised_training(out, loaders.train, loaders.valid, TrainLoop { plan: plan.clone(), task })
         .metric_train_numeric(LossMetric::new())
         .metric_valid_numeric(LossMetric::new())
         .metric_train_numeric(AccuracyMetric::new())
@@ -129,16 +120,14 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
         .metric_train_numeric(LearningRateMetric::new())
         .num_epochs(config.run.epochs)
         .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
-    if let Some(error) = plan.take_failure() {
-        return Err(error);
-    }
-    if let Some(error) = result.error {
-        return Err(TrainError::Interrupted(error.to_string()));
-    }
+    let model = plan.outcome(result)?.valid();
 
     // The book's final figures: accuracy over the whole of each split.
-    let model = result.model.valid();
-    let full = |texts: &EncodedTexts| accuracy(&model, loader(texts, false, &device).as_ref(), None).unwrap_or(f64::NAN);
+    let whole = LoaderOptions { batch_size, shuffle_seed: None, drop_last: false };
+    let full = |texts: &EncodedTexts| {
+        let batches: Arc<dyn DataLoader<ClassBatch>> = lm_loader(texts.clone(), ClassBatcher, &whole, &device);
+        accuracy(&model, batches.as_ref(), None).unwrap_or(f64::NAN)
+    };
     let model_dir = out.join("model");
     let meta = ClassifierMeta {
         labels: state.labels.clone(),
@@ -149,7 +138,7 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
     };
     save_classifier_dir(&model.classifier, &meta, &model_dir, section.merge_lora)?;
     tokenizer.save_to_dir(&model_dir)?;
-    plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))?;
+    plot_run(out)?;
     let steps = plan.csv.lock().expect("csv lock").last.as_ref().map_or(0, |r| r.step);
     let summary = ClassifySummary {
         train_accuracy: full(&data.train),

@@ -1,4 +1,3 @@
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,6 +10,7 @@ use llm_data::classification::ClassBatch;
 use super::{ClassifierState, SequenceClassifier, accuracy};
 use crate::checkpoint::TrainingState;
 use crate::error::TrainError;
+use crate::metrics_csv::append_csv_row;
 use crate::train_loop::{Position, TrainTask};
 
 /// Classification's part of the training loop: after each epoch the book's accuracy on
@@ -45,19 +45,11 @@ impl TrainTask for ClassifyTask {
         let n = Some(self.eval_batches);
         let train = accuracy(model, self.train_eval.as_ref(), n).unwrap_or(f64::NAN);
         let val = accuracy(model, self.val_eval.as_ref(), n).unwrap_or(f64::NAN);
-        let path = &self.accuracy_path;
-        let fresh = !path.exists();
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| {
-                if fresh {
-                    writeln!(f, "epoch,step,train_accuracy,val_accuracy")?;
-                }
-                writeln!(f, "{epoch},{step},{train:.6},{val:.6}")
-            })
-            .map_err(|e| TrainError::io(path, e))?;
+        append_csv_row(
+            &self.accuracy_path,
+            "epoch,step,train_accuracy,val_accuracy",
+            &format!("{epoch},{step},{train:.6},{val:.6}"),
+        )?;
         Ok(Some(format!(
             "epoch {epoch}: training accuracy {:.2}% | validation accuracy {:.2}%",
             train * 100.0,

@@ -2,21 +2,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use burn::data::dataloader::DataLoader;
 use burn::module::Module;
 use burn::train::Learner;
 use burn::train::metric::{LearningRateMetric, LossMetric};
-use llm_data::dataset::{EpochShuffled, LoaderOptions, lm_loader};
-use llm_data::instruction::{PreferenceBatch, PreferenceBatcher, PreferenceTexts};
-use llm_model::weights::save_hf_dir;
+use llm_data::instruction::PreferenceBatcher;
 use serde::Serialize;
 
 use super::{DpoObjective, DpoTask, load_preference_data};
 use crate::error::TrainError;
 use crate::lr_scheduler::ScheduleLr;
-use crate::metrics_csv::read_metrics;
-use crate::plot::plot_losses;
-use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, start_run};
+use crate::run_loaders::RunLoaders;
+use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, save_model_and_plot, start_run};
 use crate::train_loop::{TrainLoop, supervised_training};
 use crate::{ExperimentConfig, PretrainOptions};
 
@@ -73,47 +69,29 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
         mask_prompt: section.mask_prompt,
     };
     tracing::info!(train = data.train.items.len(), validation = data.validation.items.len(), beta = section.beta, "DPO");
-    let options_for = |drop_last| LoaderOptions { batch_size, shuffle_seed: None, drop_last };
-    let loader = |pairs: &PreferenceTexts, drop_last, device| -> Arc<dyn DataLoader<PreferenceBatch>> {
-        lm_loader(pairs.clone(), batcher.clone(), &options_for(drop_last), device)
-    };
-    let (train_shuffled, train_order) = EpochShuffled::new(data.train.clone(), config.data.shuffle.then_some(config.seed));
-    let train_loader = lm_loader(train_shuffled, batcher.clone(), &options_for(true), &ad);
-    let valid_loader = loader(&data.validation, false, &device);
-    let (train_eval, val_eval) = (loader(&data.train, true, &device), loader(&data.validation, false, &device));
-    let (plan, schedule) =
-        loop_plan(config, options, &ad, checkpoint, batches_per_epoch, train_order, train_eval.clone(), val_eval.clone())?;
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &ad, &device);
+    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
     let plan = Arc::new(plan);
     let task = Arc::new(DpoTask {
         tokenizer: tokenizer.clone(),
-        train_eval,
-        val_eval,
+        train_eval: loaders.train_eval.clone(),
+        val_eval: loaders.val_eval.clone(),
         eval_batches: config.run.eval_batches,
         csv_path: out.join("dpo.csv"),
     });
-    let result = supervised_training(out, train_loader, valid_loader, TrainLoop { plan: plan.clone(), task })
+    let result = supervised_training(out, loaders.train, loaders.valid, TrainLoop { plan: plan.clone(), task })
         .metric_train_numeric(LossMetric::new())
         .metric_valid_numeric(LossMetric::new())
         .metric_train_numeric(LearningRateMetric::new())
         .num_epochs(config.run.epochs)
         .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
-    if let Some(error) = plan.take_failure() {
-        return Err(error);
-    }
-    if let Some(error) = result.error {
-        return Err(TrainError::Interrupted(error.to_string()));
-    }
-    let policy = result.model.policy.valid();
-    let model_dir = out.join("model");
-    save_hf_dir(&policy, &model_dir)?;
-    tokenizer.save_to_dir(&model_dir)?;
-    plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))?;
-    let csv = plan.csv.lock().expect("csv lock");
-    let last = csv.last.clone().ok_or_else(|| TrainError::Invalid("no training step ran".into()))?;
+    let policy = plan.outcome(result)?.policy.valid();
+    let model_dir = save_model_and_plot(out, &policy, &tokenizer)?;
+    let (last, val_loss) = plan.last_step()?;
     Ok(DpoSummary {
         steps: last.step,
         train_loss: last.train_loss,
-        val_loss: csv.last_val_loss,
+        val_loss,
         train_pairs: data.train.items.len(),
         validation_pairs: data.validation.items.len(),
         wall_s: started.elapsed().as_secs_f64(),

@@ -1,4 +1,3 @@
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,6 +10,7 @@ use llm_data::instruction::PreferenceBatch;
 use super::DpoObjective;
 use crate::checkpoint::TrainingState;
 use crate::error::TrainError;
+use crate::metrics_csv::append_csv_row;
 use crate::train_loop::{Position, TrainTask};
 
 /// DPO's part of the training loop: at every evaluation the loss and the mean chosen and
@@ -75,33 +75,21 @@ impl TrainTask for DpoTask {
         ) else {
             return Ok(None);
         };
-        let path = &self.csv_path;
-        let fresh = !path.exists();
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| {
-                if fresh {
-                    writeln!(
-                        f,
-                        "step,epoch,train_loss,val_loss,train_chosen_reward,train_rejected_reward,train_margin,val_chosen_reward,val_rejected_reward,val_margin"
-                    )?;
-                }
-                writeln!(
-                    f,
-                    "{step},{epoch},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6}",
-                    train.loss,
-                    val.loss,
-                    train.chosen_reward,
-                    train.rejected_reward,
-                    train.margin(),
-                    val.chosen_reward,
-                    val.rejected_reward,
-                    val.margin()
-                )
-            })
-            .map_err(|e| TrainError::io(path, e))?;
+        append_csv_row(
+            &self.csv_path,
+            "step,epoch,train_loss,val_loss,train_chosen_reward,train_rejected_reward,train_margin,val_chosen_reward,val_rejected_reward,val_margin",
+            &format!(
+                "{step},{epoch},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6}",
+                train.loss,
+                val.loss,
+                train.chosen_reward,
+                train.rejected_reward,
+                train.margin(),
+                val.chosen_reward,
+                val.rejected_reward,
+                val.margin()
+            ),
+        )?;
         Ok(Some(format!("  reward margins: train {:.3}, val {:.3}", train.margin(), val.margin())))
     }
 

@@ -2,12 +2,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use burn::data::dataloader::DataLoader;
 use burn::module::Module;
 use burn::train::Learner;
-use llm_data::dataset::{EpochShuffled, LmBatch, LoaderOptions, lm_loader};
-use llm_data::instruction::{InstructionBatcher, InstructionTexts};
-use llm_model::weights::{save_hf_dir, write_atomically};
+use llm_data::instruction::InstructionBatcher;
+use llm_model::weights::write_atomically;
 use serde::Serialize;
 
 use super::{generate_responses, load_instruct_data};
@@ -15,9 +13,8 @@ use crate::dashboard_metrics::lm_metrics;
 use crate::error::TrainError;
 use crate::lm_task::LmTask;
 use crate::lr_scheduler::ScheduleLr;
-use crate::metrics_csv::read_metrics;
-use crate::plot::plot_losses;
-use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, start_run};
+use crate::run_loaders::RunLoaders;
+use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, save_model_and_plot, start_run};
 use crate::train_loop::{TrainLoop, supervised_training};
 use crate::{CausalLm, ExperimentConfig, PretrainOptions};
 
@@ -75,15 +72,8 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         allowed_max_length: Some(data.allowed_max_length),
         mask_prompt: section.mask_prompt,
     };
-    let options_for = |drop_last| LoaderOptions { batch_size, shuffle_seed: None, drop_last };
-    let loader = |texts: &InstructionTexts, drop_last, device| -> Arc<dyn DataLoader<LmBatch>> {
-        lm_loader(texts.clone(), batcher.clone(), &options_for(drop_last), device)
-    };
-    let (train_shuffled, train_order) = EpochShuffled::new(data.train.clone(), config.data.shuffle.then_some(config.seed));
-    let train_loader = lm_loader(train_shuffled, batcher.clone(), &options_for(true), &ad);
-    let valid_loader = loader(&data.validation, false, &device);
-    let (train_eval, val_eval) = (loader(&data.train, true, &device), loader(&data.validation, false, &device));
-    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, train_order, train_eval, val_eval)?;
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &ad, &device);
+    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
     let plan = Arc::new(plan);
     let task = Arc::new(LmTask {
         tokenizer: tokenizer.clone(),
@@ -91,21 +81,11 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         sample_tokens: config.run.sample_tokens,
         samples_path: out.join("samples.txt"),
     });
-    let result = lm_metrics(supervised_training(out, train_loader, valid_loader, TrainLoop { plan: plan.clone(), task }))
+    let result = lm_metrics(supervised_training(out, loaders.train, loaders.valid, TrainLoop { plan: plan.clone(), task }))
         .num_epochs(config.run.epochs)
         .launch(Learner::new(CausalLm::new(gpt), adamw(config), ScheduleLr::new(schedule)));
-    if let Some(error) = plan.take_failure() {
-        return Err(error);
-    }
-    if let Some(error) = result.error {
-        return Err(TrainError::Interrupted(error.to_string()));
-    }
-
-    let gpt = result.model.gpt.valid();
-    let model_dir = out.join("model");
-    save_hf_dir(&gpt, &model_dir)?;
-    tokenizer.save_to_dir(&model_dir)?;
-    plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))?;
+    let gpt = plan.outcome(result)?.gpt.valid();
+    let model_dir = save_model_and_plot(out, &gpt, &tokenizer)?;
     let responses = if section.test_responses && !data.test_records.is_empty() {
         let answered = generate_responses(&gpt, &tokenizer, section.template, &data.test_records, section.max_new_tokens);
         let path = out.join("test-responses.json");
@@ -115,12 +95,11 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
     } else {
         None
     };
-    let csv = plan.csv.lock().expect("csv lock");
-    let last = csv.last.clone().ok_or_else(|| TrainError::Invalid("no training step ran".into()))?;
+    let (last, val_loss) = plan.last_step()?;
     Ok(InstructSummary {
         steps: last.step,
         train_loss: last.train_loss,
-        val_loss: csv.last_val_loss,
+        val_loss,
         train_records: data.train_records.len(),
         validation_records: data.validation_records.len(),
         test_records: data.test_records.len(),
