@@ -7,7 +7,9 @@ It is chapter 5's `main`: GPT_CONFIG_124M at context 256, create_dataloader_v1 (
 stride 256, 90/10 split, shuffle + drop_last for training), AdamW(lr 4e-4, weight decay 0.1),
 train_model_simple for 10 epochs with eval_freq 5 and eval_iter 5, torch.manual_seed(SEED)
 (default 123). GPT-2's tokenizer comes from OpenAI's encoder.json/vocab.bpe in the data
-directory (tiktoken would download them); it gives tiktoken's ids.
+directory (tiktoken would download them); it gives tiktoken's ids. Each training step's
+batch loss (before its update) is recorded too (`scripts/book_step_losses.py`);
+`step_losses` in the output lists them.
 """
 import json
 import os
@@ -19,7 +21,10 @@ from transformers import GPT2TokenizerFast
 from torch.utils.data import DataLoader
 from llms_from_scratch.ch02 import GPTDatasetV1
 from llms_from_scratch.ch04 import GPTModel
-from llms_from_scratch.ch05 import train_model_simple
+import llms_from_scratch.ch05 as ch05
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts"))
+from book_step_losses import recorded_step_losses  # noqa: E402
 
 
 class Gpt2:
@@ -53,13 +58,15 @@ def main(data_dir, seed=123):
     val_loader = DataLoader(GPTDatasetV1(text[split:], tokenizer, 256, 256), batch_size=2, shuffle=False,
                             drop_last=False, num_workers=0)
     start = time.time()
-    train_losses, val_losses, tokens = train_model_simple(
-        model, train_loader, val_loader, optimizer, "cpu", num_epochs=10, eval_freq=5, eval_iter=5,
-        start_context="Every effort moves you", tokenizer=tokenizer)
+    with recorded_step_losses() as step_losses:
+        train_losses, val_losses, tokens = ch05.train_model_simple(
+            model, train_loader, val_loader, optimizer, "cpu", num_epochs=10, eval_freq=5, eval_iter=5,
+            start_context="Every effort moves you", tokenizer=tokenizer)
     wall = time.time() - start
     print(json.dumps({"seed": seed, "threads": torch.get_num_threads(), "wall_s": round(wall, 1),
                       "final_train_loss": train_losses[-1], "final_val_loss": val_losses[-1],
-                      "train_losses": train_losses, "val_losses": val_losses, "tokens_seen": tokens}))
+                      "train_losses": train_losses, "val_losses": val_losses, "tokens_seen": tokens,
+                      "step_losses": step_losses}))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,53 @@ fn twenty_steps_match_the_books_pytorch_loop() {
     assert!(expected[0] - expected[19] > 0.5, "the reference trace moves");
 }
 
+#[test]
+fn the_books_run_with_dropout_and_shuffling_is_replayed_draw_for_draw() {
+    // fixtures/make_book_loop.py, `replay`: the book's own `train_model_simple` for 3 epochs
+    // from book-loop/model.pth after `torch.manual_seed(123)`, with dropout 0.1, a shuffled
+    // training loader and evaluations every 5 steps on 2 batches: every mask, shuffle and
+    // evaluation batch drawn from PyTorch's global generator, which `rng = "torch"` replays.
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("book-loop/losses-replay.json")).unwrap()).unwrap();
+    let floats = |key: &str| -> Vec<f64> { reference[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect() };
+    let (expected, expected_val) = (floats("losses"), floats("eval_val_losses"));
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture("book-loop");
+    let verdict = verdict();
+    let run = |name: &str, rng: &str| {
+        let out = dir.path().join(name);
+        let settings = sets(&[
+            "context_length=32", "batch_size=16", "stride=32", "dropout=0.1", "shuffle=true", "lr=5e-3",
+            "weight_decay=0.1", "warmup_steps=0", "grad_clip=0", "eval_every=5", "run.eval_batches=2", "epochs=3",
+            "run.sample_tokens=3", &format!("rng={rng}"),
+        ]);
+        let fixed = [
+            "train", "--config", &book_ch05(), "--init-from", model.to_str().unwrap(), "--data-file", &verdict,
+            "--out", out.to_str().unwrap(),
+        ];
+        ok(&args(&fixed, &settings));
+        let losses: Vec<f64> = column(&out, "train_loss").iter().map(|v| v.parse().unwrap()).collect();
+        let val: Vec<f64> = column(&out, "val_loss").iter().filter(|v| !v.is_empty()).map(|v| v.parse().unwrap()).collect();
+        (losses, val)
+    };
+    let worst = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+
+    let (ours, ours_val) = run("torch", "torch");
+    assert_eq!((ours.len(), ours_val.len()), (expected.len(), expected_val.len()));
+    // The same masks and batches: what differs is f32 summation order, as in the test
+    // above (~1e-6 per step). One mask or batch out of step moves a loss by ~1e-2 or more.
+    let (step_diff, val_diff) = (worst(&ours, &expected), worst(&ours_val, &expected_val));
+    println!("replay: largest step difference {step_diff:.2e}, validation {val_diff:.2e} over {} steps", ours.len());
+    assert!(step_diff < 1e-3, "largest step difference {step_diff:.2e}\nours  {ours:?}\ntorch {expected:?}");
+    assert!(val_diff < 1e-3, "largest validation difference {val_diff:.2e}\nours  {ours_val:?}\ntorch {expected_val:?}");
+
+    // Control: Burn's generators draw other masks and orders, and the trace parts ways.
+    let (burn, _) = run("burn", "burn");
+    let burn_diff = worst(&burn, &expected);
+    println!("Burn's generators: largest step difference {burn_diff:.2e}");
+    assert!(burn_diff > 1e-2, "without the replay the traces should differ");
+}
+
 /// Tiny settings on top of the default experiment: 9 batches per epoch, warm-up + cosine,
 /// shuffled, a checkpoint every 4 steps.
 fn resumable() -> Vec<String> {
@@ -59,9 +106,22 @@ fn resumable() -> Vec<String> {
 
 #[test]
 fn a_run_killed_with_sigkill_resumes_to_the_same_losses() {
+    killed_run_resumes_exactly(&[]);
+}
+
+/// Replaying PyTorch's draws, a resumed run draws the same dropout masks and shuffles as an
+/// uninterrupted one (Burn's generators are reseeded by step instead: exact only without
+/// dropout, as the default experiment has).
+#[test]
+fn a_run_replaying_torchs_draws_resumes_to_the_same_losses_with_dropout() {
+    killed_run_resumes_exactly(&["rng=torch", "dropout=0.1"]);
+}
+
+fn killed_run_resumes_exactly(extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    let settings = resumable();
+    let mut settings = resumable();
+    settings.extend(sets(extra));
     let run = |out: &Path| {
         let fixed = ["train", "--out", out.to_str().unwrap(), "--max-steps", "40"];
         args(&fixed, &settings).into_iter().map(String::from).collect::<Vec<_>>()

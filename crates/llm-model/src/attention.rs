@@ -1,9 +1,10 @@
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor};
 
+use crate::dropout::Dropout;
 use crate::kv_cache::LayerKv;
 use crate::lora::{LoraAdapter, LoraConfig, adapted, merge_into};
 
@@ -48,7 +49,7 @@ impl CausalSelfAttentionConfig {
                 .with_bias(self.qkv_bias)
                 .init(device),
             c_proj: LinearConfig::new(self.d_model, self.d_model).init(device),
-            attn_dropout: DropoutConfig::new(self.dropout).init(),
+            attn_dropout: Dropout::new(self.dropout),
             n_heads: self.n_heads,
             lora: None,
         }

@@ -1,5 +1,7 @@
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig};
+use burn::nn::{LayerNorm, LayerNormConfig};
+
+use crate::dropout::Dropout;
 use burn::tensor::{Device, Tensor};
 
 use crate::GptConfig;
@@ -33,7 +35,7 @@ impl Block {
                 .init(device),
             ln_2: norm(),
             mlp: MlpConfig::new(config.emb_dim).init(device),
-            resid_dropout: DropoutConfig::new(config.dropout).init(),
+            resid_dropout: Dropout::new(config.dropout),
         }
     }
 

@@ -1,11 +1,13 @@
 use burn::module::Module;
 use burn::nn::{
-    Dropout, DropoutConfig, Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear,
+    Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear,
     LinearConfig,
 };
 use burn::tensor::{Device, Int, Tensor};
 
 use crate::block::Block;
+use crate::dropout::Dropout;
+use crate::torch_rng::SharedTorchGenerator;
 use crate::lora::LoraConfig;
 use crate::projection::project;
 use crate::{GptConfig, KvCache, ModelError};
@@ -38,7 +40,7 @@ impl GptConfig {
         Ok(Gpt {
             wte: EmbeddingConfig::new(self.vocab_size, self.emb_dim).init(device),
             wpe: EmbeddingConfig::new(self.context_length, self.emb_dim).init(device),
-            drop: DropoutConfig::new(self.dropout).init(),
+            drop: Dropout::new(self.dropout),
             h: (0..self.n_layers).map(|_| Block::new(self, device)).collect(),
             ln_f: LayerNormConfig::new(self.emb_dim)
                 .with_epsilon(self.layer_norm_eps)
@@ -123,6 +125,18 @@ impl Gpt {
             block.resid_dropout.prob = p;
         }
         self.config.dropout = p;
+        self
+    }
+
+    /// The same model drawing every dropout mask from `generator`, as PyTorch draws the
+    /// book's model's (in the order of its forward pass: embeddings, then per block the
+    /// attention weights and the two residual branches).
+    pub fn with_torch_dropout(mut self, generator: SharedTorchGenerator) -> Self {
+        self.drop.set_torch_generator(generator.clone());
+        for block in &mut self.h {
+            block.attn.attn_dropout.set_torch_generator(generator.clone());
+            block.resid_dropout.set_torch_generator(generator.clone());
+        }
         self
     }
 

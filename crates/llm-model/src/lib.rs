@@ -11,6 +11,8 @@
 //! - [`GptClassifier`] and [`lora`]: a classification head over the body, LoRA adapters;
 //! - [`weights`]: Hugging Face GPT-2 directories and the book's PyTorch state dicts;
 //! - [`backend`]: the backends compiled in and their devices;
+//! - [`torch_rng`], [`torch_init`], [`dropout`]: PyTorch's generator, the book's initial weights
+//!   and dropout masks drawn as PyTorch draws them;
 //! - [`block_cache`]: a global allocator that reuses large freed blocks (CPU training speed).
 
 pub mod attention;
@@ -19,6 +21,7 @@ pub mod block;
 pub mod block_cache;
 pub mod classifier;
 pub mod config;
+pub mod dropout;
 pub mod error;
 pub mod eval;
 pub mod generation;
@@ -28,6 +31,8 @@ pub mod lora;
 pub mod loss;
 pub mod mlp;
 pub mod projection;
+pub mod torch_init;
+pub mod torch_rng;
 pub mod weights;
 
 pub use backend::Backend;
@@ -37,3 +42,4 @@ pub use lora::LoraConfig;
 pub use error::ModelError;
 pub use gpt::Gpt;
 pub use kv_cache::KvCache;
+pub use torch_rng::{SharedTorchGenerator, TorchGenerator};

@@ -14,7 +14,8 @@ mod common;
 use common::*;
 use llm_model::generation::{GenerateOptions, SamplingConfig, generate};
 use llm_model::loss::cross_entropy;
-use llm_model::weights::load_model;
+use llm_model::TorchGenerator;
+use llm_model::weights::{load_model, to_tensor_map};
 
 const TOLERANCE: f32 = 1e-4;
 
@@ -70,4 +71,26 @@ fn hub_layout_without_prefix_and_with_mask_buffers_loads() {
 #[test]
 fn book_state_dict_matches_llms_from_scratch() {
     check_fixture("book");
+}
+
+/// `init_torch(3)` draws the initial weights of the `book` fixture, which make_fixtures.py
+/// saved right after `torch.manual_seed(3); GPTModel(cfg)`. Linear layers are uniform
+/// draws (integer arithmetic and one rounding): bit-exact. Embeddings pass through
+/// Box–Muller's log/cos/sin, which PyTorch evaluates with SLEEF's vectorised f32 functions
+/// and Rust with libm: a few ulp apart, so within 1e-6 absolute (N(0, 1) values below 6).
+/// Any draw out of order or from the wrong distribution differs by O(0.1).
+#[test]
+fn torch_init_draws_the_books_initial_weights() {
+    let device = device();
+    let book = load_model(&fixture("book"), &device).unwrap();
+    let ours = book.config().init_torch(&mut TorchGenerator::new(3), &device).unwrap();
+    let (ours, book) = (to_tensor_map(&ours), to_tensor_map(&book));
+    assert_eq!(ours.len(), book.len());
+    for name in book.names() {
+        let (a, b) = (ours.get(name).unwrap(), book.get(name).unwrap());
+        assert_eq!(a.shape, b.shape, "{name}");
+        let max_diff = a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        let tolerance = if name.starts_with("wte") || name.starts_with("wpe") { 1e-6 } else { 0.0 };
+        assert!(max_diff <= tolerance, "{name}: max difference {max_diff:e} (tolerance {tolerance:e})");
+    }
 }

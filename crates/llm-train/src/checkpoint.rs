@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::CausalLm;
 use crate::classify::ClassifierState;
 use crate::error::TrainError;
+use crate::torch_replay::DrawPosition;
 use crate::train_loop::Position;
 
 pub const CHECKPOINTS_DIR: &str = "checkpoints";
@@ -44,6 +45,9 @@ pub struct TrainingState {
     /// For a classifier: its head, pooling, adapters and trainable parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classifier: Option<ClassifierState>,
+    /// PyTorch's generator's position, for a run that replays the book's draws.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub torch_draws: Option<DrawPosition>,
 }
 
 impl TrainingState {
@@ -58,6 +62,7 @@ impl TrainingState {
             model,
             tokenizer: tokenizer_kind(tokenizer),
             classifier,
+            torch_draws: position.torch_draws,
         }
     }
 }

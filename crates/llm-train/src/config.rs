@@ -25,6 +25,8 @@ pub enum ConfigError {
 pub struct ExperimentConfig {
     #[serde(default = "default_seed")]
     pub seed: u64,
+    #[serde(default)]
+    pub rng: RngSource,
     pub model: ModelSection,
     pub data: DataSection,
     pub optimizer: OptimizerSection,
@@ -141,6 +143,22 @@ pub struct ClassifySection {
     /// Fold LoRA adapters into the weights of the saved model.
     #[serde(default = "yes")]
     pub merge_lora: bool,
+}
+
+/// Where a run's random numbers (initial weights, shuffling, dropout masks) come from; the
+/// distributions are the same either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RngSource {
+    /// Burn's generators, seeded by `seed`: the backend's for weights and dropout, a
+    /// per-epoch one for the order.
+    #[default]
+    Burn,
+    /// PyTorch's CPU generator, drawn from in the order of the book's code (`llm train`
+    /// only): `seed` then gives the book's run of `torch.manual_seed(seed)`: its initial
+    /// weights, its `DataLoader` shuffles and evaluation batches, its dropout masks, on
+    /// every backend.
+    Torch,
 }
 
 /// A preset, with any of its fields overridden.
@@ -476,6 +494,7 @@ fn apply_set(table: &mut toml::Table, set: &str) -> Result<(), ConfigError> {
 /// Every field `--set` may name by its full path.
 const KNOWN_PATHS: &[&str] = &[
     "seed",
+    "rng",
     "model.preset",
     "model.init_from",
     "model.vocab_size",

@@ -20,6 +20,7 @@ pub mod pretrain;
 mod run_loaders;
 pub mod run_setup;
 pub mod schedule;
+pub mod torch_replay;
 pub mod train_loop;
 
 pub use clip::{clip_global_norm, scale_gradients};

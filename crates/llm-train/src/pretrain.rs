@@ -17,6 +17,7 @@ use crate::lr_scheduler::ScheduleLr;
 use crate::lm_task::LmTask;
 use crate::run_loaders::RunLoaders;
 use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, save_model_and_plot, start_run};
+use crate::torch_replay::{shared_generator, with_torch_dropout};
 use crate::train_loop::{TrainLoop, supervised_training};
 use crate::{CausalLm, ExperimentConfig};
 
@@ -57,12 +58,13 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
     let out = &options.out;
     let (checkpoint, ad) = start_run(config, options)?;
     let device = options.device.clone();
+    let torch = shared_generator(config);
     let (gpt, tokenizer) = match &checkpoint {
         Some(c) => {
             tracing::info!(dir = %c.dir.display(), step = c.state.step, "resuming");
-            (c.load_model(&ad)?, c.tokenizer()?)
+            (with_torch_dropout(c.load_model(&ad)?, torch.as_ref()), c.tokenizer()?)
         }
-        None => initial_model(config, init_from(config, options).as_deref(), &ad)?,
+        None => initial_model(config, init_from(config, options).as_deref(), &ad, torch.as_ref())?,
     };
     let context = match (init_from(config, options).is_some(), config.model.context_length) {
         (true, Some(c)) => c.min(gpt.config().context_length),
@@ -88,7 +90,7 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
         )));
     }
 
-    let loaders = RunLoaders::new(train_ds, val_ds, LmBatcher, config, &ad, &device);
+    let loaders = RunLoaders::new(train_ds, val_ds, LmBatcher, config, &ad, &device, torch.as_ref());
     tracing::info!(context, stride, "pretraining");
     let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
     let plan = Arc::new(plan);

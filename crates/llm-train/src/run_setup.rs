@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::tensor::Device;
 use llm_data::Tokenizer;
-use llm_model::Gpt;
+use llm_model::{Gpt, SharedTorchGenerator};
 use llm_model::weights::{load_model, save_hf_dir, write_atomically};
 
 use crate::checkpoint::{CHECKPOINTS_DIR, Checkpoint, latest_checkpoint};
@@ -17,6 +17,8 @@ use crate::metrics_csv::{MetricsCsv, read_metrics};
 use crate::plot::plot_losses;
 use crate::run_loaders::RunLoaders;
 use crate::train_loop::LoopPlan;
+use crate::config::RngSource;
+use crate::torch_replay::with_torch_dropout;
 use crate::{ExperimentConfig, LrSchedule, PretrainOptions};
 
 /// Prepares `options.out` (see [`prepare_run_dir`]), writes the resolved `config.toml`,
@@ -82,6 +84,9 @@ pub(crate) fn loop_plan<B>(
         train_order: loaders.train_order.clone(),
         train_eval: loaders.train_eval.clone(),
         val_eval: loaders.val_eval.clone(),
+        train_eval_order: loaders.train_eval_order.clone(),
+        val_eval_order: loaders.val_eval_order.clone(),
+        torch: loaders.torch.clone(),
         csv: Mutex::new(csv),
         optimizer: Mutex::new(Some(optimizer)),
         resume: checkpoint.map(|c| c.state),
@@ -136,12 +141,21 @@ pub(crate) fn init_from(config: &ExperimentConfig, options: &PretrainOptions) ->
     options.init_from.clone().or_else(|| config.model.init_from.as_ref().map(PathBuf::from))
 }
 
+/// The model a fresh run starts from: `init_from`'s, else a new one of the config's; with
+/// `torch` (PyTorch's generator, `rng = "torch"`) a new one draws the book's initial
+/// weights, and either draws its dropout masks from it.
 pub(crate) fn initial_model(
     config: &ExperimentConfig,
     init_from: Option<&Path>,
     device: &Device,
+    torch: Option<&SharedTorchGenerator>,
 ) -> Result<(Gpt, Tokenizer), TrainError> {
-    match init_from {
+    if config.rng == RngSource::Torch && torch.is_none() {
+        return Err(TrainError::Invalid(
+            "rng = \"torch\" replays the book's pretraining loop and is for `llm train` only; fine-tuning draws from Burn's generators (rng = \"burn\")".into(),
+        ));
+    }
+    let (gpt, tokenizer) = match init_from {
         Some(dir) => {
             if !dir.exists() {
                 return Err(TrainError::Invalid(format!(
@@ -154,10 +168,18 @@ pub(crate) fn initial_model(
                 Some(p) => gpt.with_dropout(p),
                 None => gpt,
             };
-            Ok((gpt, Tokenizer::for_model_dir(dir)?))
+            (gpt, Tokenizer::for_model_dir(dir)?)
         }
-        None => Ok((config.model_config()?.init(device)?, Tokenizer::gpt2())),
-    }
+        None => {
+            let model = config.model_config()?;
+            let gpt = match torch {
+                Some(generator) => model.init_torch(&mut generator.lock().expect("torch generator lock"), device)?,
+                None => model.init(device)?,
+            };
+            (gpt, Tokenizer::gpt2())
+        }
+    };
+    Ok((with_torch_dropout(gpt, torch), tokenizer))
 }
 
 /// The config's schedule over a run of `total_steps`.

@@ -16,10 +16,12 @@ use burn::train::{
 };
 use llm_data::Tokenizer;
 use llm_data::dataset::EpochOrder;
+use llm_model::SharedTorchGenerator;
 
 use crate::checkpoint::{TrainingState, save_checkpoint};
 use crate::error::TrainError;
 use crate::metrics_csv::{MetricsCsv, StepRecord};
+use crate::torch_replay::{DrawPosition, draws, seek};
 use crate::{LrSchedule, clip_global_norm, scale_gradients};
 
 /// What a recipe adds to the common loop: its model and batches, how a batch counts
@@ -64,9 +66,14 @@ pub struct LoopPlan<B> {
     pub max_steps: Option<usize>,
     /// Sets the training order of each epoch (seeded, so that a resumed run reads the same).
     pub train_order: EpochOrder,
-    /// Unshuffled training batches for the periodic train-loss estimate.
+    /// Training batches for the periodic train-loss estimate, read in `train_eval_order`.
     pub train_eval: Arc<dyn DataLoader<B>>,
     pub val_eval: Arc<dyn DataLoader<B>>,
+    /// Set before each estimate (drawn from PyTorch's generator when replaying the book).
+    pub train_eval_order: EpochOrder,
+    pub val_eval_order: EpochOrder,
+    /// PyTorch's generator when the run replays the book's draws (`rng = "torch"`).
+    pub torch: Option<SharedTorchGenerator>,
     pub csv: Mutex<MetricsCsv>,
     /// The optimizer, with its state when resuming; the loop takes it.
     pub optimizer: Mutex<Option<ModuleOptimizer>>,
@@ -99,6 +106,26 @@ impl<B> LoopPlan<B> {
         }
     }
 
+    /// Fixes the order of the epoch `at` is in. A run replaying PyTorch's draws that resumes
+    /// into this epoch draws its order again from where the epoch started, then continues
+    /// from the checkpoint's position.
+    fn start_epoch(&self, at: &mut Position, resuming: bool) {
+        let Some(generator) = &self.torch else {
+            self.train_order.set_epoch(at.epoch);
+            return;
+        };
+        let resumed = at.torch_draws.filter(|_| resuming);
+        if let Some(p) = resumed {
+            seek(generator, p.epoch_start);
+        }
+        let epoch_start = draws(generator);
+        self.train_order.set_epoch(at.epoch);
+        match resumed {
+            Some(p) => seek(generator, p.now),
+            None => at.torch_draws = Some(DrawPosition { epoch_start, now: epoch_start }),
+        }
+    }
+
     /// The last optimizer step's metrics row and the last validation loss.
     pub fn last_step(&self) -> Result<(StepRecord, Option<f64>), TrainError> {
         let csv = self.csv.lock().expect("csv lock");
@@ -114,13 +141,21 @@ pub struct Position {
     pub epoch: usize,
     pub batches_in_epoch: usize,
     pub tokens_seen: usize,
+    /// PyTorch's generator's position, when the run replays the book's draws.
+    pub torch_draws: Option<DrawPosition>,
 }
 
 impl Position {
     fn start(resume: Option<&TrainingState>) -> Self {
         match resume {
-            Some(s) => Self { step: s.step, epoch: s.epoch, batches_in_epoch: s.batches_in_epoch, tokens_seen: s.tokens_seen },
-            None => Self { step: 0, epoch: 1, batches_in_epoch: 0, tokens_seen: 0 },
+            Some(s) => Self {
+                step: s.step,
+                epoch: s.epoch,
+                batches_in_epoch: s.batches_in_epoch,
+                tokens_seen: s.tokens_seen,
+                torch_draws: s.torch_draws,
+            },
+            None => Self { step: 0, epoch: 1, batches_in_epoch: 0, tokens_seen: 0, torch_draws: None },
         }
     }
 }
@@ -157,7 +192,11 @@ impl<T: TrainTask> TrainLoop<T> {
 
     fn checkpoint(&self, model: &T::Model, optim: &ModuleOptimizer, at: &Position, interrupter: &Interrupter) {
         let plan = &self.plan;
-        let state = self.task.state(model, at);
+        let mut at = at.clone();
+        if let (Some(generator), Some(p)) = (&plan.torch, at.torch_draws.as_mut()) {
+            p.now = draws(generator);
+        }
+        let state = self.task.state(model, &at);
         let tokenizer = self.task.tokenizer();
         if let Err(e) = save_checkpoint(&plan.run_dir, &state, model, optim, tokenizer, plan.keep_checkpoints) {
             plan.fail(e, interrupter);
@@ -185,12 +224,13 @@ impl<T: TrainTask> SupervisedLearningStrategy<T::Model> for TrainLoop<T> {
         // On a terminal the dashboard owns the screen; elsewhere we print the book's lines.
         let quiet = std::io::stdout().is_terminal();
         let mut at = Position::start(plan.resume.as_ref());
+        let mut resuming = plan.resume.is_some();
         let mut last_checkpoint = at.step;
         let done = |step: usize| plan.max_steps.is_some_and(|max| step >= max);
 
         'epochs: while at.epoch <= components.num_epochs && !done(at.step) {
             let epoch = at.epoch;
-            plan.train_order.set_epoch(epoch);
+            plan.start_epoch(&mut at, std::mem::take(&mut resuming));
             interrupter.fail_on_error(processor.process_train(LearnerEvent::StartSplit {
                 epoch_number: epoch,
                 total_items: train.num_items(),
@@ -242,7 +282,9 @@ impl<T: TrainTask> SupervisedLearningStrategy<T::Model> for TrainLoop<T> {
                 // The book evaluates after its first step and every `eval_freq` steps after.
                 let val_loss = if plan.eval_every > 0 && (at.step - 1) % plan.eval_every == 0 {
                     let eval_model = model.valid();
+                    plan.train_eval_order.set_epoch(at.step);
                     let train_eval = self.evaluate(&eval_model, plan.train_eval.as_ref());
+                    plan.val_eval_order.set_epoch(at.step);
                     let val = self.evaluate(&eval_model, plan.val_eval.as_ref());
                     if !quiet {
                         println!(

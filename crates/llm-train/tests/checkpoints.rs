@@ -54,6 +54,7 @@ fn state(step: usize) -> TrainingState {
         model: tiny(),
         tokenizer: tokenizer_kind(&Tokenizer::gpt2()),
         classifier: None,
+        torch_draws: None,
     }
 }
 

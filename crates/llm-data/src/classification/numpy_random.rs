@@ -3,46 +3,18 @@
 /// same rows here as in Python.
 #[derive(Debug, Clone)]
 pub struct NumpyRandomState {
-    mt: [u32; 624],
-    index: usize,
+    mt: rand_mt::Mt,
 }
 
 impl NumpyRandomState {
-    /// `np.random.RandomState(seed)`.
+    /// `np.random.RandomState(seed)` (MT19937's reference `init_genrand`).
     pub fn new(seed: u32) -> Self {
-        let mut mt = [0u32; 624];
-        mt[0] = seed;
-        for i in 1..624 {
-            mt[i] = 1_812_433_253u32.wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_add(i as u32);
-        }
-        Self { mt, index: 624 }
-    }
-
-    fn refill(&mut self) {
-        const UPPER: u32 = 0x8000_0000;
-        const LOWER: u32 = 0x7fff_ffff;
-        for i in 0..624 {
-            let y = (self.mt[i] & UPPER) | (self.mt[(i + 1) % 624] & LOWER);
-            let mut next = self.mt[(i + 397) % 624] ^ (y >> 1);
-            if y & 1 == 1 {
-                next ^= 0x9908_b0df;
-            }
-            self.mt[i] = next;
-        }
-        self.index = 0;
+        Self { mt: rand_mt::Mt::new(seed) }
     }
 
     /// MT19937's next 32-bit output.
     pub fn next_u32(&mut self) -> u32 {
-        if self.index >= 624 {
-            self.refill();
-        }
-        let mut y = self.mt[self.index];
-        self.index += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^ (y >> 18)
+        self.mt.next_u32()
     }
 
     /// A uniform integer in `0..=max` by masked rejection (NumPy's legacy `random_interval`).

@@ -5,38 +5,84 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-/// The order a dataset is read in during one epoch: a permutation fixed by a seed and the
-/// epoch number alone, so that a run resumed in epoch `e` reads exactly what an
-/// uninterrupted run reads there. Without a seed the order is the dataset's own.
-#[derive(Debug, Clone)]
+/// Draws the order of the next epoch (given its number) from a generator the caller owns.
+pub type OrderDraw = Arc<dyn Fn(usize) -> Vec<usize> + Send + Sync>;
+
+/// The order a dataset is read in during one epoch. Seeded, it is a permutation fixed by the
+/// seed and the epoch number alone, so that a run resumed in epoch `e` reads exactly what an
+/// uninterrupted run reads there; drawn, it comes from the caller's generator each time an
+/// epoch is set (PyTorch's `DataLoader` draws from the global generator each time it is
+/// iterated); without either, it is the dataset's own.
+#[derive(Clone)]
 pub struct EpochOrder {
-    seed: Option<u64>,
+    source: Source,
     len: usize,
     permutation: Arc<RwLock<Vec<usize>>>,
 }
 
+#[derive(Clone)]
+enum Source {
+    Identity,
+    Seeded(u64),
+    Drawn(OrderDraw),
+}
+
+impl std::fmt::Debug for EpochOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match self.source {
+            Source::Identity => "identity".to_string(),
+            Source::Seeded(seed) => format!("seeded({seed})"),
+            Source::Drawn(_) => "drawn".to_string(),
+        };
+        f.debug_struct("EpochOrder").field("source", &source).field("len", &self.len).finish()
+    }
+}
+
 impl EpochOrder {
     pub fn new(len: usize, seed: Option<u64>) -> Self {
-        Self {
-            seed,
-            len,
-            permutation: Arc::new(RwLock::new((0..len).collect())),
-        }
+        Self::with_source(len, seed.map_or(Source::Identity, Source::Seeded))
+    }
+
+    /// An order that `draw` decides at every [`set_epoch`](Self::set_epoch); `draw` must
+    /// return a permutation of `0..len`.
+    pub fn drawn(len: usize, draw: OrderDraw) -> Self {
+        Self::with_source(len, Source::Drawn(draw))
+    }
+
+    fn with_source(len: usize, source: Source) -> Self {
+        Self { source, len, permutation: Arc::new(RwLock::new((0..len).collect())) }
     }
 
     /// Fixes the order for `epoch` (1-based) for every reader of this order.
+    ///
+    /// # Panics
+    /// If a drawn order is not a permutation of the dataset's indices.
     pub fn set_epoch(&self, epoch: usize) {
-        let mut order: Vec<usize> = (0..self.len).collect();
-        if let Some(seed) = self.seed {
-            let mut rng = StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            order.shuffle(&mut rng);
-        }
+        let order = match &self.source {
+            Source::Identity => (0..self.len).collect(),
+            Source::Seeded(seed) => {
+                let mut order: Vec<usize> = (0..self.len).collect();
+                let mut rng = StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                order.shuffle(&mut rng);
+                order
+            }
+            Source::Drawn(draw) => {
+                let order = draw(epoch);
+                assert!(is_permutation(&order, self.len), "a drawn epoch order must permute 0..{}", self.len);
+                order
+            }
+        };
         *self.permutation.write().expect("epoch order lock") = order;
     }
 
     fn index(&self, i: usize) -> Option<usize> {
         self.permutation.read().expect("epoch order lock").get(i).copied()
     }
+}
+
+fn is_permutation(order: &[usize], len: usize) -> bool {
+    let mut seen = vec![false; len];
+    order.len() == len && order.iter().all(|&i| i < len && !std::mem::replace(&mut seen[i], true))
 }
 
 /// `inner` read through an [`EpochOrder`].
@@ -60,6 +106,11 @@ impl<D> EpochShuffled<D> {
             },
             order,
         )
+    }
+
+    /// Wraps `inner`, read in `order`.
+    pub fn with_order(inner: D, order: EpochOrder) -> Self {
+        Self { inner, order }
     }
 }
 
@@ -108,5 +159,30 @@ mod tests {
         order.set_epoch(3);
         assert_eq!(read(&plain), items);
         assert!(plain.get(20).is_err());
+    }
+
+    #[test]
+    fn drawn_order_is_drawn_at_each_epoch() {
+        let calls = Arc::new(RwLock::new(0usize));
+        let counter = calls.clone();
+        let order = EpochOrder::drawn(
+            3,
+            Arc::new(move |epoch| {
+                *counter.write().unwrap() += 1;
+                if epoch % 2 == 0 { vec![2, 1, 0] } else { vec![1, 2, 0] }
+            }),
+        );
+        let ds = EpochShuffled::with_order(InMemDataset::new(vec![10u32, 11, 12]), order.clone());
+        order.set_epoch(1);
+        assert_eq!(read(&ds), [11, 12, 10]);
+        order.set_epoch(2);
+        assert_eq!(read(&ds), [12, 11, 10]);
+        assert_eq!(*calls.read().unwrap(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "must permute")]
+    fn drawn_order_must_be_a_permutation() {
+        EpochOrder::drawn(3, Arc::new(|_| vec![0, 0, 1])).set_epoch(1);
     }
 }

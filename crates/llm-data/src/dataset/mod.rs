@@ -11,7 +11,7 @@ mod token_file;
 mod token_source;
 
 pub use batcher::{LmBatch, LmBatcher};
-pub use epoch_order::{EpochOrder, EpochShuffled};
+pub use epoch_order::{EpochOrder, EpochShuffled, OrderDraw};
 pub use lm_windows::{LmItem, LmWindows};
 pub use loader::{DropLastStrategy, LoaderOptions, lm_loader};
 pub use pretokenize::{cached_token_file, write_token_file};

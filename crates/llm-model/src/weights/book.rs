@@ -112,7 +112,7 @@ fn read_pth(path: &Path) -> Result<TensorMap, ModelError> {
 }
 
 /// Renames the book's tensors to GPT-2's and converts `nn.Linear` layouts to Conv1D's.
-fn book_to_canonical(config: &GptConfig, raw: TensorMap) -> Result<TensorMap, ModelError> {
+pub(crate) fn book_to_canonical(config: &GptConfig, raw: TensorMap) -> Result<TensorMap, ModelError> {
     let (d, v) = (config.emb_dim, config.vocab_size);
     let mut c = Converter {
         raw,
@@ -142,8 +142,11 @@ fn book_to_canonical(config: &GptConfig, raw: TensorMap) -> Result<TensorMap, Mo
         c.norm(&format!("{b}.norm2"), &format!("{h}.ln_2"), d)?;
     }
     c.norm("final_norm", "ln_f", d)?;
-    // `out_head` is an nn.Linear like GPT-2's `lm_head`: same layout, no transpose.
-    c.copy("out_head.weight", "lm_head.weight", &[v, d])?;
+    // `out_head` is an nn.Linear like GPT-2's `lm_head`: same layout, no transpose. (The
+    // book's model never ties it; a tied config's map, from `init_torch`, has none.)
+    if !config.tie_embeddings {
+        c.copy("out_head.weight", "lm_head.weight", &[v, d])?;
+    }
     c.raw.finish()?;
     Ok(c.out)
 }

@@ -18,6 +18,7 @@ mod tensor_map;
 pub use assign::{from_tensor_map, to_tensor_map};
 pub use atomic::write_atomically;
 pub use book::{BookConfig, load_book_dir};
+pub(crate) use book::book_to_canonical;
 pub use classifier_dir::{ClassifierMeta, load_classifier_dir, save_classifier_dir};
 pub use hf::{load_hf_dir, save_hf_dir};
 pub use hf_config::HfGpt2Config;

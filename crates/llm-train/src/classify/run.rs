@@ -53,7 +53,7 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
     let device = options.device.clone();
     let (gpt, tokenizer) = match &checkpoint {
         Some(c) => (c.state.model.init(&ad)?, c.tokenizer()?),
-        None => initial_model(config, init_from(config, options).as_deref(), &ad)?,
+        None => initial_model(config, init_from(config, options).as_deref(), &ad, None)?,
     };
     let file = data_file(config, options)?;
     let context = gpt.config().context_length;
@@ -101,7 +101,7 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
             data.train.len()
         )));
     }
-    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), ClassBatcher, config, &ad, &device);
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), ClassBatcher, config, &ad, &device, None);
     let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
     let plan = Arc::new(plan);
     let task = Arc::new(ClassifyTask {

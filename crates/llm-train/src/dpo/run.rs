@@ -42,7 +42,7 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
     let (policy, reference, tokenizer) = match &checkpoint {
         Some(c) => (c.state.model.init(&ad)?, c.state.model.init(&ad)?, c.tokenizer()?),
         None => {
-            let (policy, tokenizer) = initial_model(config, init_from(config, options).as_deref(), &ad)?;
+            let (policy, tokenizer) = initial_model(config, init_from(config, options).as_deref(), &ad, None)?;
             (policy.clone(), policy, tokenizer)
         }
     };
@@ -69,7 +69,7 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
         mask_prompt: section.mask_prompt,
     };
     tracing::info!(train = data.train.items.len(), validation = data.validation.items.len(), beta = section.beta, "DPO");
-    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &ad, &device);
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &ad, &device, None);
     let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
     let plan = Arc::new(plan);
     let task = Arc::new(DpoTask {

@@ -47,7 +47,7 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
     let device = options.device.clone();
     let (gpt, tokenizer) = match &checkpoint {
         Some(c) => (c.load_model(&ad)?, c.tokenizer()?),
-        None => initial_model(config, init_from(config, options).as_deref(), &ad)?,
+        None => initial_model(config, init_from(config, options).as_deref(), &ad, None)?,
     };
     let file = data_file(config, options)?;
     let data = load_instruct_data(&section, &file, &tokenizer, gpt.config().context_length)?;
@@ -72,7 +72,7 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         allowed_max_length: Some(data.allowed_max_length),
         mask_prompt: section.mask_prompt,
     };
-    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &ad, &device);
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &ad, &device, None);
     let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
     let plan = Arc::new(plan);
     let task = Arc::new(LmTask {
