@@ -1,13 +1,14 @@
 //! `llm bench`: one workload on one backend, timed as `cargo xtask bench` needs it (one
 //! process per workload, so that its peak resident memory is its own).
 
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use burn::optim::AdamWConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::TrainStep;
 use llm_data::dataset::LmBatch;
-use llm_model::GptConfig;
+use llm_model::{GptConfig, TorchGenerator};
 use llm_model::generation::{GenerateOptions, generate};
 use llm_train::CausalLm;
 
@@ -79,12 +80,16 @@ fn ids(device: &Device, batch: usize, len: usize, salt: usize) -> Tensor<2, Int>
     Tensor::from_data(TensorData::new(data, [batch, len]), device)
 }
 
-/// Training tokens per second: forward, backward and an AdamW step on a batch.
+/// Training tokens per second: forward, backward and an AdamW step on a batch. Like the
+/// PyTorch side (`torch.manual_seed(123); GPTModel(cfg)`), the initial weights and every
+/// dropout mask come from PyTorch's generator (`rng = "torch"`): both sides draw the same
+/// numbers the same way.
 fn train(config: GptConfig, batch: usize, device: &Device, repeats: usize) -> anyhow::Result<f64> {
     let ad = device.clone().autodiff();
-    ad.seed(123);
+    let generator = Arc::new(Mutex::new(TorchGenerator::new(123)));
+    let gpt = config.init_torch(&mut generator.lock().expect("torch generator lock"), &ad)?;
     let context = config.context_length;
-    let mut model = Some(CausalLm::new(config.init(&ad)?));
+    let mut model = Some(CausalLm::new(gpt.with_torch_dropout(generator)));
     let mut optim = AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(0.1).init();
     let data = LmBatch {
         inputs: ids(&ad, batch, context, 0),
