@@ -85,6 +85,25 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// The CPU backend a device belongs to when its tensors live in this process's memory
+    /// (flex, ndarray; an autodiff device answers for the device it wraps), else `None`.
+    #[allow(deprecated)] // ndarray is deprecated upstream, still supported here
+    pub fn host(device: &Device) -> Option<Backend> {
+        let device = device.clone().inner();
+        #[cfg(feature = "flex")]
+        if device == Device::flex() {
+            return Some(Self::Flex);
+        }
+        #[cfg(feature = "ndarray")]
+        if device == Device::ndarray() {
+            return Some(Self::Ndarray);
+        }
+        let _ = device;
+        None
+    }
+}
+
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -113,6 +132,15 @@ pub enum BackendError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cpu_device_names_its_backend() {
+        for b in Backend::all_compiled().into_iter().filter(|b| matches!(b, Backend::Flex | Backend::Ndarray)) {
+            let device = b.device().unwrap();
+            assert_eq!(Backend::host(&device), Some(b));
+            assert_eq!(Backend::host(&device.autodiff()), Some(b));
+        }
+    }
 
     #[test]
     fn names_round_trip() {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod dashboard_metrics;
 pub mod dpo;
 pub mod error;
+pub mod fused_adamw;
 pub mod instruct;
 pub mod lm_task;
 pub mod lr_scheduler;

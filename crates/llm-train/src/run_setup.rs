@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use burn::optim::{AdamWConfig, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use llm_data::Tokenizer;
 use llm_model::{Gpt, SharedTorchGenerator};
@@ -13,6 +13,7 @@ use llm_model::weights::{load_model, save_hf_dir, write_atomically};
 
 use crate::checkpoint::{CHECKPOINTS_DIR, Checkpoint, latest_checkpoint};
 use crate::error::TrainError;
+use crate::fused_adamw::FusedAdamW;
 use crate::metrics_csv::{MetricsCsv, read_metrics};
 use crate::plot::plot_losses;
 use crate::run_loaders::RunLoaders;
@@ -125,15 +126,11 @@ pub(crate) fn prepare_run_dir(out: &Path, options: &PretrainOptions) -> Result<O
     }
 }
 
-/// PyTorch's AdamW: eps 1e-8, betas (0.9, 0.999), decoupled weight decay on every parameter.
+/// PyTorch's AdamW: eps 1e-8, betas (0.9, 0.999), decoupled weight decay on every parameter
+/// (fused into one pass per parameter on flex).
 pub fn adamw(config: &ExperimentConfig) -> ModuleOptimizer {
     let o = &config.optimizer;
-    AdamWConfig::new()
-        .with_beta_1(o.beta1 as f32)
-        .with_beta_2(o.beta2 as f32)
-        .with_epsilon(o.eps as f32)
-        .with_weight_decay(o.weight_decay as f32)
-        .init()
+    FusedAdamW::new(o.beta1 as f32, o.beta2 as f32, o.eps as f32, o.weight_decay as f32).init()
 }
 
 /// `--init-from`, else the config's `model.init_from`.

@@ -4,13 +4,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use burn::optim::AdamWConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::TrainStep;
 use llm_data::dataset::LmBatch;
 use llm_model::{GptConfig, TorchGenerator};
 use llm_model::generation::{GenerateOptions, generate};
 use llm_train::CausalLm;
+use llm_train::fused_adamw::FusedAdamW;
 
 use crate::cli::{BenchArgs, GlobalArgs, Workload};
 
@@ -90,7 +90,8 @@ fn train(config: GptConfig, batch: usize, device: &Device, repeats: usize) -> an
     let gpt = config.init_torch(&mut generator.lock().expect("torch generator lock"), &ad)?;
     let context = config.context_length;
     let mut model = Some(CausalLm::new(gpt.with_torch_dropout(generator)));
-    let mut optim = AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(0.1).init();
+    // The optimizer `llm train` uses: PyTorch's AdamW (lr 4e-4 below, weight decay 0.1).
+    let mut optim = FusedAdamW::new(0.9, 0.999, 1e-8, 0.1).init();
     let data = LmBatch {
         inputs: ids(&ad, batch, context, 0),
         targets: ids(&ad, batch, context, 1),
