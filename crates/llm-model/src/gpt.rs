@@ -119,11 +119,7 @@ impl Gpt {
     /// compare a loaded checkpoint deterministically).
     pub fn with_dropout(mut self, p: f64) -> Self {
         assert!((0.0..1.0).contains(&p), "dropout must be in [0, 1), got {p}");
-        self.drop.prob = p;
-        for block in &mut self.h {
-            block.attn.attn_dropout.prob = p;
-            block.resid_dropout.prob = p;
-        }
+        self.for_each_dropout(|d| d.prob = p);
         self.config.dropout = p;
         self
     }
@@ -132,12 +128,17 @@ impl Gpt {
     /// book's model's (in the order of its forward pass: embeddings, then per block the
     /// attention weights and the two residual branches).
     pub fn with_torch_dropout(mut self, generator: SharedTorchGenerator) -> Self {
-        self.drop.set_torch_generator(generator.clone());
-        for block in &mut self.h {
-            block.attn.attn_dropout.set_torch_generator(generator.clone());
-            block.resid_dropout.set_torch_generator(generator.clone());
-        }
+        self.for_each_dropout(|d| d.set_torch_generator(generator.clone()));
         self
+    }
+
+    /// Every dropout layer of the model.
+    fn for_each_dropout(&mut self, mut f: impl FnMut(&mut Dropout)) {
+        f(&mut self.drop);
+        for block in &mut self.h {
+            f(&mut block.attn.attn_dropout);
+            f(&mut block.resid_dropout);
+        }
     }
 
     /// Adds fresh LoRA adapters to every attention and feed-forward layer.

@@ -1,0 +1,106 @@
+//! flex's element-wise operations on tensors large enough to be split across threads (the
+//! workspace's vendored burn-flex, see `vendor/burn-flex/VENDORED.md`) give exactly what the
+//! same f32 operation gives element by element on the host: bit for bit, on every path the
+//! change touches (in place on a tensor nothing else holds, into a new buffer when the input
+//! is shared, on a view that starts at an offset, the swapped in-place path of a
+//! subtraction), at a length that is not a multiple of the chunk size.
+
+mod common;
+
+use burn::tensor::{Tensor, TensorData};
+use common::{device, to_vec};
+
+/// Three chunks of 32 Ki elements and a ragged tail.
+const N: usize = 3 * 32 * 1024 + 17;
+
+fn values(n: usize, seed: usize) -> Vec<f32> {
+    (0..n).map(|i| ((i * 7919 + seed * 104_729) % 2003) as f32 / 500.0 - 2.0).collect()
+}
+
+fn tensor(values: &[f32]) -> Tensor<1> {
+    Tensor::from_data(TensorData::new(values.to_vec(), [values.len()]), &device())
+}
+
+fn assert_bits(name: &str, got: &[f32], want: impl Iterator<Item = f32>) {
+    let want: Vec<f32> = want.collect();
+    assert_eq!(got.len(), want.len(), "{name}: length");
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g.to_bits(), w.to_bits(), "{name}: element {i} is {g}, expected {w}");
+    }
+}
+
+#[test]
+fn unary_ops_equal_the_per_element_function() {
+    let x = values(N, 1);
+    // In place: the only handle to its storage.
+    assert_bits("exp in place", &to_vec(tensor(&x).exp()), x.iter().map(|v| v.exp()));
+    // Into a new buffer: the input stays alive.
+    let shared = tensor(&x);
+    let kept = shared.clone();
+    assert_bits("exp of a shared tensor", &to_vec(shared.exp()), x.iter().map(|v| v.exp()));
+    assert_bits("the shared input is unchanged", &to_vec(kept), x.iter().copied());
+    // A view at an offset.
+    let view = tensor(&x).slice([5..N]);
+    assert_bits("exp of a view", &to_vec(view.exp()), x[5..].iter().map(|v| v.exp()));
+}
+
+#[test]
+fn binary_ops_equal_the_per_element_operation() {
+    let (a, b) = (values(N, 2), values(N, 3));
+    let pairs = || a.iter().zip(&b);
+    assert_bits("a + b in place", &to_vec(tensor(&a) + tensor(&b)), pairs().map(|(x, y)| x + y));
+    assert_bits("a * b in place", &to_vec(tensor(&a) * tensor(&b)), pairs().map(|(x, y)| x * y));
+    // The left operand is shared, so the result is written into the right one (reversed kernel).
+    let lhs = tensor(&a);
+    let kept = lhs.clone();
+    assert_bits("shared a - b", &to_vec(lhs - tensor(&b)), pairs().map(|(x, y)| x - y));
+    assert_bits("shared a / b", &to_vec(kept.clone() / tensor(&b)), pairs().map(|(x, y)| x / y));
+    // Both operands shared: a new buffer.
+    let rhs = tensor(&b);
+    let both = to_vec(kept.clone() - rhs.clone());
+    assert_bits("shared a - shared b", &both, pairs().map(|(x, y)| x - y));
+    // The left operand a view at an offset, both shared.
+    let (la, lb) = (tensor(&a), tensor(&b));
+    let sum = to_vec(la.clone().slice([3..N]) + lb.clone().slice([0..N - 3]));
+    assert_bits("view + view", &sum, a[3..].iter().zip(&b[..N - 3]).map(|(x, y)| x + y));
+    assert_bits("inputs unchanged", &to_vec(la), a.iter().copied());
+}
+
+#[test]
+fn scalar_ops_equal_the_per_element_operation() {
+    let x = values(N, 4);
+    assert_bits("x * 0.3 in place", &to_vec(tensor(&x).mul_scalar(0.3)), x.iter().map(|v| v * 0.3));
+    let shared = tensor(&x);
+    let kept = shared.clone();
+    assert_bits("shared x * 0.3", &to_vec(shared.mul_scalar(0.3)), x.iter().map(|v| v * 0.3));
+    assert_bits("shared input unchanged", &to_vec(kept), x.iter().copied());
+}
+
+#[test]
+fn broadcast_ops_equal_the_per_element_operation() {
+    let (rows, cols) = (300, 331);
+    let m = values(rows * cols, 5);
+    let (row, col) = (values(cols, 6), values(rows, 7));
+    let matrix = || Tensor::<2>::from_data(TensorData::new(m.clone(), [rows, cols]), &device());
+    let row_t = Tensor::<2>::from_data(TensorData::new(row.clone(), [1, cols]), &device());
+    let col_t = Tensor::<2>::from_data(TensorData::new(col.clone(), [rows, 1]), &device());
+    let want = |f: &dyn Fn(usize, usize) -> f32| -> Vec<f32> {
+        (0..rows * cols).map(|i| f(i / cols, i % cols)).collect()
+    };
+    // In place into the matrix (nothing else holds it).
+    let got = to_vec(matrix() - row_t.clone());
+    assert_bits("m - row in place", &got, want(&|r, c| m[r * cols + c] - row[c]).into_iter());
+    let got = to_vec(matrix() * col_t.clone());
+    assert_bits("m * col in place", &got, want(&|r, c| m[r * cols + c] * col[r]).into_iter());
+    // Into a new buffer (the matrix is shared).
+    let shared = matrix();
+    let got = to_vec(shared.clone() - row_t.clone());
+    assert_bits("shared m - row", &got, want(&|r, c| m[r * cols + c] - row[c]).into_iter());
+    let got = to_vec(col_t.clone() / shared.clone());
+    assert_bits("col / shared m", &got, want(&|r, c| col[r] / m[r * cols + c]).into_iter());
+    // A transposed view: strided, not dense.
+    let got = to_vec(shared.clone().transpose() + col_t.clone().transpose());
+    let want_t = (0..rows * cols).map(|i| (i / rows, i % rows)).map(|(c, r)| m[r * cols + c] + col[r]);
+    assert_bits("m^T + col^T", &got, want_t);
+    assert_bits("shared input unchanged", &to_vec(shared), m.iter().copied());
+}
