@@ -18,86 +18,9 @@ fn chunk_len(len: usize) -> usize {
     len.div_ceil(rayon::current_num_threads().max(1)).max(GRAIN)
 }
 
-/// Calls `f` on consecutive chunks of `data`, in parallel when `data` is large.
-pub(crate) fn chunks_mut<E: Send>(data: &mut [E], f: impl Fn(&mut [E]) + Sync) {
-    #[cfg(feature = "rayon")]
-    if data.len() >= 2 * GRAIN && rayon::current_num_threads() > 1 {
-        use rayon::prelude::*;
-        let chunk = chunk_len(data.len());
-        data.par_chunks_mut(chunk).for_each(|c| f(c));
-        return;
-    }
-    f(data)
-}
-
-/// Calls `f` on matching chunks of `dst` and `src` (same length), in parallel when large.
-pub(crate) fn zip_chunks_mut<D: Send, S: Sync>(
-    dst: &mut [D],
-    src: &[S],
-    f: impl Fn(&mut [D], &[S]) + Sync,
-) {
-    debug_assert_eq!(dst.len(), src.len());
-    #[cfg(feature = "rayon")]
-    if dst.len() >= 2 * GRAIN && rayon::current_num_threads() > 1 {
-        use rayon::prelude::*;
-        let chunk = chunk_len(dst.len());
-        dst.par_chunks_mut(chunk)
-            .zip(src.par_chunks(chunk))
-            .for_each(|(d, s)| f(d, s));
-        return;
-    }
-    f(dst, src)
-}
-
-/// `src.iter().map(f).collect()`, in parallel when `src` is large.
-pub(crate) fn map<S: Sync + Copy, E: Send>(src: &[S], f: impl Fn(S) -> E + Sync) -> Vec<E> {
-    let mut out: Vec<E> = Vec::with_capacity(src.len());
-    zip_chunks_mut(&mut out.spare_capacity_mut()[..src.len()], src, |o, s| {
-        for (o, &s) in o.iter_mut().zip(s) {
-            o.write(f(s));
-        }
-    });
-    // SAFETY: every one of the first `src.len()` slots was written above.
-    unsafe { out.set_len(src.len()) };
-    out
-}
-
-/// `a.iter().zip(b).map(f).collect()` for slices of equal length, in parallel when large.
-pub(crate) fn map2<A: Sync + Copy, B: Sync + Copy, E: Send>(
-    a: &[A],
-    b: &[B],
-    f: impl Fn(A, B) -> E + Sync,
-) -> Vec<E> {
-    let n = a.len();
-    assert_eq!(n, b.len(), "map2: operands of different lengths");
-    let mut out: Vec<E> = Vec::with_capacity(n);
-    let serial = |o: &mut [core::mem::MaybeUninit<E>], a: &[A], b: &[B]| {
-        for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
-            o.write(f(x, y));
-        }
-    };
-    let slots = &mut out.spare_capacity_mut()[..n];
-    #[cfg(feature = "rayon")]
-    if n >= 2 * GRAIN && rayon::current_num_threads() > 1 {
-        use rayon::prelude::*;
-        let chunk = chunk_len(n);
-        slots
-            .par_chunks_mut(chunk)
-            .zip(a.par_chunks(chunk))
-            .zip(b.par_chunks(chunk))
-            .for_each(|((o, a), b)| serial(o, a, b));
-    } else {
-        serial(slots, a, b);
-    }
-    #[cfg(not(feature = "rayon"))]
-    serial(slots, a, b);
-    // SAFETY: every one of the first `n` slots was written above.
-    unsafe { out.set_len(n) };
-    out
-}
-
 /// Cuts `data`, the rows of a row-major buffer with `rows` rows of equal length, into blocks
 /// of whole rows and calls `f(row range, block)` on each, in parallel when `data` is large.
+/// The one splitting rule of this module; the helpers below are this with rows of one element.
 pub(crate) fn outer_chunks_mut<E: Send>(
     data: &mut [E],
     rows: usize,
@@ -118,6 +41,45 @@ pub(crate) fn outer_chunks_mut<E: Send>(
         return;
     }
     f(0..rows, data)
+}
+
+/// Calls `f` on consecutive chunks of `data`, in parallel when `data` is large.
+pub(crate) fn chunks_mut<E: Send>(data: &mut [E], f: impl Fn(&mut [E]) + Sync) {
+    outer_chunks_mut(data, data.len(), |_, chunk| f(chunk))
+}
+
+/// Calls `f` on matching chunks of `dst` and `src` (same length), in parallel when large.
+pub(crate) fn zip_chunks_mut<D: Send, S: Sync>(
+    dst: &mut [D],
+    src: &[S],
+    f: impl Fn(&mut [D], &[S]) + Sync,
+) {
+    assert_eq!(dst.len(), src.len(), "zip_chunks_mut: slices of different lengths");
+    outer_chunks_mut(dst, src.len(), |range, chunk| f(chunk, &src[range]))
+}
+
+/// `src.iter().map(f).collect()`, in parallel when `src` is large.
+pub(crate) fn map<S: Sync + Copy, E: Send>(src: &[S], f: impl Fn(S) -> E + Sync) -> Vec<E> {
+    map2(src, src, |x, _| f(x))
+}
+
+/// `a.iter().zip(b).map(f).collect()` for slices of equal length, in parallel when large.
+pub(crate) fn map2<A: Sync + Copy, B: Sync + Copy, E: Send>(
+    a: &[A],
+    b: &[B],
+    f: impl Fn(A, B) -> E + Sync,
+) -> Vec<E> {
+    let n = a.len();
+    assert_eq!(n, b.len(), "map2: operands of different lengths");
+    let mut out: Vec<E> = Vec::with_capacity(n);
+    outer_chunks_mut(&mut out.spare_capacity_mut()[..n], n, |range, chunk| {
+        for ((o, &x), &y) in chunk.iter_mut().zip(&a[range.clone()]).zip(&b[range]) {
+            o.write(f(x, y));
+        }
+    });
+    // SAFETY: every one of the first `n` slots was written above.
+    unsafe { out.set_len(n) };
+    out
 }
 
 /// `vec![value; n]`, filled in parallel when `n` is large.
