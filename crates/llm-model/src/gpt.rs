@@ -9,7 +9,6 @@ use crate::block::Block;
 use crate::dropout::Dropout;
 use crate::torch_rng::SharedTorchGenerator;
 use crate::lora::LoraConfig;
-use crate::projection::project;
 use crate::{GptConfig, KvCache, ModelError};
 
 /// The GPT model of the book (chapter 4), laid out as GPT-2 checkpoints are.
@@ -103,7 +102,7 @@ impl Gpt {
     /// Projects hidden states to vocabulary logits: `[b, t, d] -> [b, t, vocab]`.
     pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
         match &self.lm_head {
-            Some(head) => project(head, hidden),
+            Some(head) => head.forward(hidden),
             None => {
                 let [b, t, d] = hidden.dims();
                 let wte = self.wte.weight.val().transpose(); // [d, vocab]

@@ -30,7 +30,6 @@ pub mod kv_cache;
 pub mod lora;
 pub mod loss;
 pub mod mlp;
-pub mod projection;
 pub mod torch_init;
 pub mod torch_rng;
 pub mod weights;

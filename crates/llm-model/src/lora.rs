@@ -8,7 +8,6 @@ use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
-use crate::projection::project;
 
 /// Rank and scaling of the adapters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -68,8 +67,8 @@ impl LoraAdapter {
 /// `linear(x)`, plus the adapter's update when there is one.
 pub fn adapted<const D: usize>(layer: &Linear, adapter: Option<&LoraAdapter>, x: Tensor<D>) -> Tensor<D> {
     match adapter {
-        Some(lora) => project(layer, x.clone()) + lora.forward(x),
-        None => project(layer, x),
+        Some(lora) => layer.forward(x.clone()) + lora.forward(x),
+        None => layer.forward(x),
     }
 }
 

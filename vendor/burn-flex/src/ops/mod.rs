@@ -106,6 +106,7 @@ pub mod fft;
 pub mod flip;
 mod float;
 pub mod gather_scatter;
+mod gemv;
 pub mod grid_sample;
 mod int;
 pub mod interpolate;
