@@ -25,7 +25,11 @@
 //! ```
 //!
 //! Everything below [`BlockCache::MIN_SIZE`], and every request when the cache has no block
-//! of that size, goes to the system allocator unchanged.
+//! of that size, goes to the system allocator unchanged. Such a miss also ages every held
+//! block, and a block that has seen [`BlockCache::MAX_MISSES`] misses without being reused
+//! goes back to the system: sizes that do not come back (generation without a cache, whose
+//! tensors grow by a row each step) stop occupying memory, while the sizes a training step
+//! allocates again and again stay.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
@@ -39,6 +43,8 @@ struct Block {
     ptr: usize,
     size: usize,
     align: usize,
+    /// Misses seen since the block was freed.
+    misses: u32,
 }
 
 struct Blocks {
@@ -56,8 +62,10 @@ impl BlockCache {
     /// Blocks from this size up are kept for reuse (smaller ones come from glibc's heap
     /// already, whose arenas reuse memory themselves).
     pub const MIN_SIZE: usize = 4 << 20;
-    /// The default byte limit: 512 MiB.
-    pub const DEFAULT_LIMIT: usize = 512 << 20;
+    /// The default byte limit: 2 GiB.
+    pub const DEFAULT_LIMIT: usize = 2048 << 20;
+    /// Misses a held block outlives before it is returned to the system.
+    pub const MAX_MISSES: u32 = 8;
 
     pub const fn new() -> Self {
         Self {
@@ -92,12 +100,28 @@ impl BlockCache {
         self.blocks.lock().map_or(0, |blocks| blocks.bytes)
     }
 
-    /// A held block of exactly `layout`'s size whose address suits its alignment.
+    /// A held block of exactly `layout`'s size whose address suits its alignment. On a miss,
+    /// ages the held blocks and returns those past [`Self::MAX_MISSES`] to the system.
     fn take(&self, layout: Layout) -> Option<*mut u8> {
         let mut blocks = self.blocks.lock().ok()?;
-        let index = blocks.slots.iter().position(|slot| {
+        let found = blocks.slots.iter().position(|slot| {
             slot.is_some_and(|b| b.size == layout.size() && b.ptr % layout.align() == 0)
-        })?;
+        });
+        let Some(index) = found else {
+            let mut released = 0;
+            for slot in blocks.slots.iter_mut() {
+                let Some(block) = slot.as_mut() else { continue };
+                block.misses += 1;
+                if block.misses >= Self::MAX_MISSES {
+                    released += block.size;
+                    // SAFETY: the block came from `System` with this size and alignment.
+                    unsafe { System.dealloc(block.ptr as *mut u8, layout_of(*block)) };
+                    *slot = None;
+                }
+            }
+            blocks.bytes -= released;
+            return None;
+        };
         let block = blocks.slots[index].take()?;
         blocks.bytes -= block.size;
         Some(block.ptr as *mut u8)
@@ -111,7 +135,7 @@ impl BlockCache {
             return false;
         }
         let Some(index) = blocks.slots.iter().position(Option::is_none) else { return false };
-        blocks.slots[index] = Some(Block { ptr: ptr as usize, size: layout.size(), align: layout.align() });
+        blocks.slots[index] = Some(Block { ptr: ptr as usize, size: layout.size(), align: layout.align(), misses: 0 });
         blocks.bytes += layout.size();
         true
     }
@@ -244,6 +268,33 @@ mod tests {
         }
         cache.set_limit(0);
         assert_eq!(cache.held(), 0);
+    }
+
+    #[test]
+    fn a_block_whose_size_does_not_come_back_is_released_after_enough_misses() {
+        let cache = BlockCache::new();
+        unsafe {
+            let a = cache.alloc(layout(BIG, 16));
+            cache.dealloc(a, layout(BIG, 16));
+            for miss in 1..BlockCache::MAX_MISSES as usize {
+                // Another size: a miss, served by the system and returned to it directly.
+                let other = cache.alloc(layout(BIG + miss, 16));
+                System.dealloc(other, layout(BIG + miss, 16));
+                assert_eq!(cache.held(), BIG, "still held after {miss} misses");
+            }
+            let last = cache.alloc(layout(BIG + 4096, 16));
+            assert_eq!(cache.held(), 0, "released at miss {}", BlockCache::MAX_MISSES);
+            System.dealloc(last, layout(BIG + 4096, 16));
+            // Reuse resets the count: a block taken and freed again starts from zero misses.
+            let b = cache.alloc(layout(BIG, 16));
+            cache.dealloc(b, layout(BIG, 16));
+            let other = cache.alloc(layout(BIG + 1, 16));
+            System.dealloc(other, layout(BIG + 1, 16));
+            let again = cache.alloc(layout(BIG, 16));
+            assert_eq!(again, b);
+            cache.dealloc(again, layout(BIG, 16));
+        }
+        cache.set_limit(0);
     }
 
     #[test]
