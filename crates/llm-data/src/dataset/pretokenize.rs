@@ -167,9 +167,9 @@ mod tests {
 
     #[test]
     fn chunked_ids_equal_whole_text_ids_on_the_verdict() {
-        let dir = std::env::var_os("LLM_DATA_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+        // A relative LLM_DATA_DIR is meant from the workspace root, where the tests are started.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let dir = root.join(std::env::var_os("LLM_DATA_DIR").unwrap_or_else(|| "../shared/data".into()));
         let text = std::fs::read(dir.join("the-verdict.txt")).unwrap();
         let tok = Tokenizer::gpt2();
         let mut chunks = TextChunks::new(&text[..], Path::new("the-verdict.txt"), 1000);
