@@ -43,7 +43,7 @@ fn subcommand_seed_given(matches: &clap::ArgMatches) -> bool {
 /// 4602-4715 MiB with the cache (PyTorch 4522-4575) and 3996 without, at the same speed.
 fn set_block_cache_limit(backend: llm_model::Backend) -> Result<(), String> {
     let Ok(value) = std::env::var("LLM_BLOCK_CACHE_MIB") else {
-        if !matches!(backend, llm_model::Backend::Flex | llm_model::Backend::Ndarray) {
+        if !backend.in_process() {
             ALLOC.set_limit(0);
         }
         return Ok(());

@@ -86,21 +86,20 @@ impl Backend {
 }
 
 impl Backend {
+    /// Whether the backend's tensors live in this process's memory (flex, ndarray), rather
+    /// than LibTorch's or a GPU's.
+    pub fn in_process(self) -> bool {
+        matches!(self, Self::Flex | Self::Ndarray)
+    }
+
     /// The CPU backend a device belongs to when its tensors live in this process's memory
     /// (flex, ndarray; an autodiff device answers for the device it wraps), else `None`.
-    #[allow(deprecated)] // ndarray is deprecated upstream, still supported here
     pub fn host(device: &Device) -> Option<Backend> {
         let device = device.clone().inner();
-        #[cfg(feature = "flex")]
-        if device == Device::flex() {
-            return Some(Self::Flex);
-        }
-        #[cfg(feature = "ndarray")]
-        if device == Device::ndarray() {
-            return Some(Self::Ndarray);
-        }
-        let _ = device;
-        None
+        Self::ALL
+            .into_iter()
+            .filter(|b| b.compiled() && b.in_process())
+            .find(|b| b.device().is_ok_and(|d| d == device))
     }
 }
 

@@ -32,15 +32,25 @@ pub(crate) fn outer_chunks_mut<E: Send>(
     if data.len() >= 2 * GRAIN && rows > 1 && rayon::current_num_threads() > 1 {
         use rayon::prelude::*;
         let rows_per_chunk = chunk_len(data.len()).div_ceil(row_len).min(rows);
-        data.par_chunks_mut(rows_per_chunk * row_len)
-            .enumerate()
-            .for_each(|(i, block)| {
-                let start = i * rows_per_chunk;
-                f(start..start + block.len() / row_len, block)
-            });
+        blocks_mut(data, rows_per_chunk * row_len, |i, block| {
+            let start = i * rows_per_chunk;
+            f(start..start + block.len() / row_len, block)
+        });
         return;
     }
     f(0..rows, data)
+}
+
+/// Calls `f(index, block)` on consecutive blocks of `len` elements of `data` (the last one
+/// may be shorter), on rayon's threads whatever their size.
+pub(crate) fn blocks_mut<E: Send>(data: &mut [E], len: usize, f: impl Fn(usize, &mut [E]) + Sync) {
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        data.par_chunks_mut(len).enumerate().for_each(|(i, block)| f(i, block));
+    }
+    #[cfg(not(feature = "rayon"))]
+    data.chunks_mut(len).enumerate().for_each(|(i, block)| f(i, block));
 }
 
 /// Calls `f` on consecutive chunks of `data`, in parallel when `data` is large.

@@ -70,17 +70,6 @@ pub(crate) fn try_matmul_f32(lhs: &FlexTensor, rhs: &FlexTensor) -> Option<FlexT
     Some(output)
 }
 
-/// Calls `f(index, block)` on consecutive blocks of `len` elements of `data`, in parallel.
-fn for_each_block(data: &mut [f32], len: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        data.par_chunks_mut(len).enumerate().for_each(|(i, block)| f(i, block));
-    }
-    #[cfg(not(feature = "rayon"))]
-    data.chunks_mut(len).enumerate().for_each(|(i, block)| f(i, block));
-}
-
 /// `out[j] = sum_k x[k] * w[k * row_stride + j]`.
 ///
 /// Each thread streams a contiguous band of rows: the rows are cut into blocks of
@@ -92,7 +81,7 @@ fn row_major(x: &[f32], w: &[f32], row_stride: usize, out: &mut [f32]) {
     let n = out.len();
     let blocks = x.len().div_ceil(ROW_BLOCK);
     let mut partial = vec![0f32; blocks * n];
-    for_each_block(&mut partial, n, |b, acc| {
+    crate::par::blocks_mut(&mut partial, n, |b, acc| {
         let rows = b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(x.len());
         accumulate_rows(acc, &x[rows.clone()], &w[rows.start * row_stride..], row_stride);
     });
@@ -146,7 +135,7 @@ fn accumulate_rows<#[cfg(feature = "simd")] S: macerator::Simd>(
 fn column_major(x: &[f32], w: &[f32], col_stride: usize, out: &mut [f32]) {
     let k = x.len();
     let block = out.len().div_ceil(DOT_BLOCKS);
-    for_each_block(out, block, |b, outs| {
+    crate::par::blocks_mut(out, block, |b, outs| {
         for (i, o) in outs.iter_mut().enumerate() {
             *o = dot(x, &w[(b * block + i) * col_stride..][..k]);
         }
