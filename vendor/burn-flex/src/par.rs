@@ -30,7 +30,6 @@ pub(crate) fn outer_chunks_mut<E: Send>(
     debug_assert_eq!(row_len * rows, data.len());
     #[cfg(feature = "rayon")]
     if data.len() >= 2 * GRAIN && rows > 1 && rayon::current_num_threads() > 1 {
-        use rayon::prelude::*;
         let rows_per_chunk = chunk_len(data.len()).div_ceil(row_len).min(rows);
         blocks_mut(data, rows_per_chunk * row_len, |i, block| {
             let start = i * rows_per_chunk;

@@ -171,10 +171,11 @@ impl ActivationOps<Flex> for Flex {
 
 #[inline]
 fn sigmoid_f32(x: f32) -> f32 {
+    use crate::ops::expf::exp;
     if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
+        1.0 / (1.0 + exp(-x))
     } else {
-        let e = x.exp();
+        let e = exp(x);
         e / (1.0 + e)
     }
 }
@@ -333,7 +334,7 @@ fn softmax_row_f32_scalar(input: &[f32], output: &mut [f32]) {
     }
     let mut sum = 0.0f32;
     for (i, &x) in input.iter().enumerate() {
-        let e = (x - max_val).exp();
+        let e = crate::ops::expf::exp(x - max_val);
         output[i] = e;
         sum += e;
     }
@@ -378,10 +379,13 @@ fn softmax_row_f32_simd<S: macerator::Simd>(input: &[f32], output: &mut [f32]) {
     // Scalar exp (no SIMD exp in macerator). This pass is the one that
     // actually does memory reads + writes on the whole row, so scalar
     // here still lands us at memory bandwidth.
+    // The exponentials in a loop of their own, which vectorises (vendored change: the
+    // branch-free `expf::exp`), then their sum in the same order as before.
+    for (o, &x) in output.iter_mut().zip(input) {
+        *o = crate::ops::expf::exp(x - max_val);
+    }
     let mut sum = 0.0f32;
-    for idx in 0..len {
-        let e = (input[idx] - max_val).exp();
-        output[idx] = e;
+    for &e in output.iter() {
         sum += e;
     }
 

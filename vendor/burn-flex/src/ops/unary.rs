@@ -161,9 +161,35 @@ where
 // Specific unary operations
 // ============================================================================
 
-/// Exponential: e^x
+/// Exponential: e^x. `f32` through the vectorised [`crate::ops::expf`] (vendored change).
 pub fn exp(tensor: FlexTensor) -> FlexTensor {
+    if tensor.dtype() == DType::F32 {
+        return exp_f32(tensor);
+    }
     unary_op(tensor, |x| x.exp(), |x| x.exp())
+}
+
+/// `exp` of an `f32` tensor: in place when the tensor owns its contiguous storage, into a
+/// new buffer from a contiguous view, element by element otherwise (same function, same bits).
+fn exp_f32(mut tensor: FlexTensor) -> FlexTensor {
+    use crate::ops::expf;
+    let layout = tensor.layout().clone();
+    let n = layout.num_elements();
+    if tensor.is_unique() && layout.is_contiguous() && layout.start_offset() == 0 {
+        let storage: &mut [f32] = tensor.storage_mut();
+        crate::par::chunks_mut(&mut storage[..n], expf::exp_in_place);
+        return tensor;
+    }
+    if layout.is_contiguous() {
+        let start = layout.start_offset();
+        let src: &[f32] = &tensor.storage()[start..start + n];
+        let mut out: Vec<f32> = Vec::with_capacity(n);
+        crate::par::zip_chunks_mut(&mut out.spare_capacity_mut()[..n], src, expf::exp_to);
+        // SAFETY: `exp_to` wrote every one of the first `n` slots.
+        unsafe { out.set_len(n) };
+        return FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(layout.shape().clone()), DType::F32);
+    }
+    unary_op(tensor, expf::exp, |x| x.exp())
 }
 
 /// Natural logarithm: ln(x)
