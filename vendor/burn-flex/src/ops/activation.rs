@@ -376,9 +376,6 @@ fn softmax_row_f32_simd<S: macerator::Simd>(input: &[f32], output: &mut [f32]) {
     }
 
     // Pass 2: compute exp(x - max), store in output, accumulate sum.
-    // Scalar exp (no SIMD exp in macerator). This pass is the one that
-    // actually does memory reads + writes on the whole row, so scalar
-    // here still lands us at memory bandwidth.
     // The exponentials in a loop of their own, which vectorises (vendored change: the
     // branch-free `expf::exp`), then their sum in the same order as before.
     for (o, &x) in output.iter_mut().zip(input) {
