@@ -7,6 +7,7 @@ use burn::tensor::{Bool, Device, Tensor};
 use crate::dropout::Dropout;
 use crate::kv_cache::LayerKv;
 use crate::lora::{LoraAdapter, LoraConfig, adapted, merge_into};
+use crate::rows::on_rows;
 
 #[derive(Config, Debug)]
 pub struct CausalSelfAttentionConfig {
@@ -68,11 +69,16 @@ impl CausalSelfAttention {
         let (h, hd) = (self.n_heads, d / self.n_heads);
         let device = x.device();
 
-        let mut qkv = self.c_attn.forward(x.clone()); // [b, t, 3d]
-        if let Some(lora) = &self.lora {
-            let parts = [&lora.query, &lora.key, &lora.value].map(|a| a.forward(x.clone()));
-            qkv = qkv + Tensor::cat(parts.to_vec(), 2);
-        }
+        let qkv = on_rows(x, |x| {
+            let qkv = self.c_attn.forward(x.clone()); // [b·t, 3d]
+            match &self.lora {
+                Some(lora) => {
+                    let parts = [&lora.query, &lora.key, &lora.value].map(|a| a.forward(x.clone()));
+                    qkv + Tensor::cat(parts.to_vec(), 1)
+                }
+                None => qkv,
+            }
+        }); // [b, t, 3d]
         let heads = |i: usize| {
             qkv.clone()
                 .narrow(2, i * d, d)

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use crate::block::Block;
 use crate::dropout::Dropout;
+use crate::rows::on_rows;
 use crate::torch_rng::SharedTorchGenerator;
 use crate::lora::LoraConfig;
 use crate::{GptConfig, KvCache, ModelError};
@@ -101,17 +102,10 @@ impl Gpt {
 
     /// Projects hidden states to vocabulary logits: `[b, t, d] -> [b, t, vocab]`.
     pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
-        match &self.lm_head {
+        on_rows(hidden, |hidden| match &self.lm_head {
             Some(head) => head.forward(hidden),
-            None => {
-                let [b, t, d] = hidden.dims();
-                let wte = self.wte.weight.val().transpose(); // [d, vocab]
-                hidden
-                    .reshape([b * t, d])
-                    .matmul(wte)
-                    .reshape([b, t, self.config.vocab_size])
-            }
-        }
+            None => hidden.matmul(self.wte.weight.val().transpose()), // x [d, vocab]
+        })
     }
 
     /// The same model with dropout probability `p` everywhere (e.g. 0 to fine-tune or

@@ -11,8 +11,9 @@
 //! - [`GptClassifier`] and [`lora`]: a classification head over the body, LoRA adapters;
 //! - [`weights`]: Hugging Face GPT-2 directories and the book's PyTorch state dicts;
 //! - [`backend`]: the backends compiled in and their devices;
-//! - [`torch_rng`], [`torch_init`], [`dropout`]: PyTorch's generator, the book's initial weights
+//! - [`torch_rng`] (over [`mt19937`]), [`torch_init`], [`dropout`]: PyTorch's generator, the book's initial weights
 //!   and dropout masks drawn as PyTorch draws them;
+//! - [`rows`]: linear layers over all rows of a batch as one product (PyTorch's folding);
 //! - [`block_cache`]: a global allocator that reuses large freed blocks (CPU training speed).
 
 pub mod attention;
@@ -30,6 +31,8 @@ pub mod kv_cache;
 pub mod lora;
 pub mod loss;
 pub mod mlp;
+pub mod mt19937;
+pub mod rows;
 pub mod torch_init;
 pub mod torch_rng;
 pub mod weights;

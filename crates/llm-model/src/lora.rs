@@ -8,6 +8,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::rows::on_rows;
 
 /// Rank and scaling of the adapters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -64,12 +65,13 @@ impl LoraAdapter {
     }
 }
 
-/// `linear(x)`, plus the adapter's update when there is one.
+/// `linear(x)`, plus the adapter's update when there is one, over all of `x`'s rows at
+/// once ([`on_rows`]).
 pub fn adapted<const D: usize>(layer: &Linear, adapter: Option<&LoraAdapter>, x: Tensor<D>) -> Tensor<D> {
-    match adapter {
+    on_rows(x, |x| match adapter {
         Some(lora) => layer.forward(x.clone()) + lora.forward(x),
         None => layer.forward(x),
-    }
+    })
 }
 
 /// `layer` with `delta` (`[d_in, d_out]`) added to its weight.

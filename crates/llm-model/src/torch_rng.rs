@@ -11,6 +11,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::mt19937::Mt19937;
+
+/// Words drawn per bulk fill of the element-wise fills below (16 KiB on the stack).
+const BLOCK: usize = 4096;
+
 /// One generator shared by everything a run draws (PyTorch's global default generator).
 pub type SharedTorchGenerator = Arc<Mutex<TorchGenerator>>;
 
@@ -18,7 +23,7 @@ pub type SharedTorchGenerator = Arc<Mutex<TorchGenerator>>;
 /// `normal_`, `bernoulli_`, `random_` and `randperm` calls draw on the CPU.
 #[derive(Debug, Clone)]
 pub struct TorchGenerator {
-    mt: rand_mt::Mt,
+    mt: Mt19937,
     seed: u64,
     draws: u64,
 }
@@ -26,15 +31,14 @@ pub struct TorchGenerator {
 impl TorchGenerator {
     /// `torch.manual_seed(seed)`; like PyTorch, only the low 32 bits of the seed count.
     pub fn new(seed: u64) -> Self {
-        Self { mt: rand_mt::Mt::new(seed as u32), seed, draws: 0 }
+        Self { mt: Mt19937::new(seed as u32), seed, draws: 0 }
     }
 
     /// The generator of `seed` after `draws` 32-bit draws (a resumed run's position).
     pub fn at(seed: u64, draws: u64) -> Self {
         let mut g = Self::new(seed);
-        for _ in 0..draws {
-            g.next_u32();
-        }
+        g.mt.discard(draws);
+        g.draws = draws;
         g
     }
 
@@ -51,6 +55,12 @@ impl TorchGenerator {
     pub fn next_u32(&mut self) -> u32 {
         self.draws += 1;
         self.mt.next_u32()
+    }
+
+    /// The next `out.len()` draws, in order.
+    fn fill_u32(&mut self, out: &mut [u32]) {
+        self.draws += out.len() as u64;
+        self.mt.fill(out);
     }
 
     /// ATen's `random64()`: two draws, the first in the high half.
@@ -80,25 +90,40 @@ impl TorchGenerator {
     /// elements hold `1 / keep`, dropped ones 0.
     pub fn dropout_noise(&mut self, len: usize, keep: f64) -> Vec<f32> {
         let scale = (1.0 / keep) as f32;
-        (0..len)
-            .map(|_| {
-                let u = (self.next_u64() & ((1 << 53) - 1)) as f64 * (1.0 / (1u64 << 53) as f64);
-                if u < keep { scale } else { 0.0 }
-            })
-            .collect()
+        // u = bits · 2^-53 exactly, so u < keep exactly when the integer bits are below
+        // keep · 2^53 (exact in f64), that is below its ceiling: an integer comparison.
+        let threshold = (keep * (1u64 << 53) as f64).ceil() as u64;
+        let mut noise = Vec::with_capacity(len);
+        let mut words = [0u32; BLOCK];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(BLOCK / 2);
+            self.fill_u32(&mut words[..2 * n]);
+            noise.extend(words[..2 * n].chunks_exact(2).map(|pair| {
+                let bits = (u64::from(pair[0]) << 32) | u64::from(pair[1]);
+                if bits & ((1 << 53) - 1) < threshold { scale } else { 0.0 }
+            }));
+            left -= n;
+        }
+        noise
     }
 
-    /// One draw of `uniform_(from, to)` on a float32 tensor: 24 random bits scaled in
-    /// double precision, then rounded to f32.
+    /// One draw of `uniform_(from, to)` on a float32 tensor (what the tests compare the
+    /// bulk fills with).
+    #[cfg(test)]
     fn uniform(&mut self, from: f32, to: f32) -> f32 {
-        let x = f64::from(self.next_u32() & 0x00ff_ffff) * (1.0 / f64::from(1u32 << 24));
-        (x * f64::from(to - from) + f64::from(from)) as f32
+        uniform_from(self.next_u32(), from, to)
     }
 
     /// `tensor.uniform_(from, to)` over a contiguous float32 tensor.
     pub fn fill_uniform(&mut self, data: &mut [f32], from: f32, to: f32) {
-        for value in data {
-            *value = self.uniform(from, to);
+        let mut words = [0u32; BLOCK];
+        for chunk in data.chunks_mut(BLOCK) {
+            let words = &mut words[..chunk.len()];
+            self.fill_u32(words);
+            for (value, &word) in chunk.iter_mut().zip(words.iter()) {
+                *value = uniform_from(word, from, to);
+            }
         }
     }
 
@@ -123,6 +148,14 @@ impl TorchGenerator {
             box_muller_16(tail, mean, std);
         }
     }
+}
+
+/// ATen's `uniform_real_distribution<float>`: 24 random bits scaled in double precision,
+/// then rounded to f32.
+#[inline]
+fn uniform_from(word: u32, from: f32, to: f32) -> f32 {
+    let x = f64::from(word & 0x00ff_ffff) * (1.0 / f64::from(1u32 << 24));
+    (x * f64::from(to - from) + f64::from(from)) as f32
 }
 
 /// ATen's `normal_fill_16`: pairs element `j` with `j + 8` of 16 uniforms.
@@ -185,6 +218,34 @@ mod tests {
         let dropped: Vec<usize> = (0..40).filter(|&i| noise[i] == 0.0).collect();
         assert_eq!(dropped, [1, 8, 10, 16, 18, 21, 22, 23, 25, 27, 35]);
         assert!(noise.iter().all(|&v| v == 0.0 || v == 1.333_333_4));
+    }
+
+    #[test]
+    fn bulk_draws_are_single_draws() {
+        // Dropout noise and uniform fills draw in blocks; element by element, as defined
+        // above, from a generator whose pairs of words straddle the 624-word state blocks
+        // (an odd number of draws first).
+        let mut g = TorchGenerator::new(3);
+        let mut single = TorchGenerator::new(3);
+        g.next_u32();
+        single.next_u32();
+        // keep · 2^53 is an integer for 0.9 and has a fraction for 0.3 (below one half).
+        for keep in [0.9, 0.3] {
+            let noise = g.dropout_noise(5000, keep);
+            let expected: Vec<f32> = (0..5000)
+                .map(|_| {
+                    let u = (single.next_u64() & ((1 << 53) - 1)) as f64 / (1u64 << 53) as f64;
+                    if u < keep { (1.0 / keep) as f32 } else { 0.0 }
+                })
+                .collect();
+            assert_eq!(noise, expected, "keep {keep}");
+        }
+        let mut uniform = vec![0.0; 9000];
+        g.fill_uniform(&mut uniform, -0.5, 0.5);
+        let expected: Vec<f32> = (0..9000).map(|_| single.uniform(-0.5, 0.5)).collect();
+        assert_eq!(uniform, expected);
+        assert_eq!(g.draws(), single.draws());
+        assert_eq!(g.next_u32(), single.next_u32());
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! Properties that need no reference: the KV cache reproduces the full forward pass,
-//! attention is causal, and parameter counts match the book.
+//! attention is causal, parameter counts match the book, and linear layers over folded rows
+//! are Burn's batched ones.
 
 mod common;
 
 use burn::module::Module;
+use burn::nn::LinearConfig;
+use burn::tensor::{Distribution, Tensor};
 use common::*;
 use llm_model::GptConfig;
 use llm_model::generation::{GenerateOptions, SamplingConfig, generate};
+use llm_model::rows::on_rows;
 
 fn tiny() -> GptConfig {
     GptConfig {
@@ -105,4 +109,28 @@ fn module_parameter_counts_match_the_book() {
     assert_eq!(gpt2.num_params(), 124_439_808);
     let small = tiny();
     assert_eq!(small.init(&device).unwrap().num_params(), small.num_params());
+}
+
+/// `rows::on_rows` runs a `[b, t, d]` linear layer as one `[b·t, d]` product; t = 32 is a
+/// length Burn's own `linear` keeps batched (a multiple of its row tile), so the two take
+/// different paths. Values and gradients agree to rounding (f32 sums of 96 products in
+/// another order: 1e-6 relative leaves two orders of magnitude of room).
+#[test]
+fn a_linear_layer_over_folded_rows_is_burns_batched_one() {
+    let device = device().autodiff();
+    let layer = LinearConfig::new(24, 40).init(&device);
+    let x = Tensor::<3>::random([3, 32, 24], Distribution::Normal(0.0, 1.0), &device);
+    let run = |folded: bool| {
+        let y = if folded { on_rows(x.clone(), |x| layer.forward(x)) } else { layer.forward(x.clone()) };
+        assert_eq!(y.dims(), [3, 32, 40]);
+        // A non-uniform upstream gradient (2y), so that the weight gradient weighs rows.
+        let grads = (y.clone() * y.clone()).sum().backward();
+        let weight = layer.weight.val().grad(&grads).unwrap().into_data().iter::<f32>().collect::<Vec<_>>();
+        let bias = layer.bias.as_ref().unwrap().val().grad(&grads).unwrap();
+        (to_vec(y), weight, bias.into_data().iter::<f32>().collect::<Vec<_>>())
+    };
+    let (batched, folded) = (run(false), run(true));
+    assert!(relative_error(&folded.0, &batched.0) < 1e-6, "outputs");
+    assert!(relative_error(&folded.1, &batched.1) < 1e-6, "weight gradients");
+    assert!(relative_error(&folded.2, &batched.2) < 1e-6, "bias gradients");
 }
