@@ -160,12 +160,10 @@ impl BlockCache {
             for slot in blocks.slots.iter_mut() {
                 let Some(block) = slot.as_mut() else { continue };
                 block.misses += 1;
-                let lifetime = if blocks.recurring.contains(block.size) {
-                    Self::MAX_MISSES_RECURRING
-                } else {
-                    Self::MAX_MISSES
-                };
-                if block.misses >= lifetime {
+                // The ring is consulted only for blocks old enough to go back.
+                let expired = block.misses >= Self::MAX_MISSES_RECURRING
+                    || (block.misses >= Self::MAX_MISSES && !blocks.recurring.contains(block.size));
+                if expired {
                     released += block.size;
                     blocks.released.record(block.size);
                     // SAFETY: the block came from `System` with this size and alignment.
@@ -352,15 +350,19 @@ mod tests {
         cache.set_limit(0);
     }
 
+    /// `count` requests of sizes the cache never holds (each a miss), returned to the system.
+    fn misses(cache: &BlockCache, count: usize) {
+        for miss in 0..count {
+            let other = layout(BIG + 64 + miss, 16);
+            // SAFETY: allocated and freed with the same layout.
+            unsafe { System.dealloc(cache.alloc(other), other) };
+        }
+    }
+
     #[test]
     fn a_size_requested_again_after_its_block_went_back_is_kept_longer() {
         let cache = BlockCache::new();
-        let misses = |count: usize| {
-            for miss in 0..count {
-                let other = unsafe { cache.alloc(layout(BIG + 64 + miss, 16)) };
-                unsafe { System.dealloc(other, layout(BIG + 64 + miss, 16)) };
-            }
-        };
+        let misses = |count| misses(&cache, count);
         unsafe {
             let a = cache.alloc(layout(BIG, 16));
             cache.dealloc(a, layout(BIG, 16));
@@ -388,10 +390,7 @@ mod tests {
             cache.dealloc(a, layout(BIG, 16));
             let b = cache.alloc(layout(BIG, 16)); // a hit: the size recurs
             cache.dealloc(b, layout(BIG, 16));
-            for miss in 0..BlockCache::MAX_MISSES as usize {
-                let other = cache.alloc(layout(BIG + 64 + miss, 16));
-                System.dealloc(other, layout(BIG + 64 + miss, 16));
-            }
+            misses(&cache, BlockCache::MAX_MISSES as usize);
             assert_eq!(cache.held(), BIG);
         }
         cache.set_limit(0);
