@@ -105,3 +105,29 @@ fn broadcast_ops_equal_the_per_element_operation() {
     assert_bits("m^T + col^T", &got, want_t);
     assert_bits("shared input unchanged", &to_vec(shared), m.iter().copied());
 }
+
+#[test]
+fn sigmoid_is_the_two_branch_formula_over_flexs_exp() {
+    // flex's f32 sigmoid is a vectorised loop of `e = exp(-|x|)`, then `1 / (1 + e)` for
+    // x >= 0 and `e / (1 + e)` below: the same bits as the two-branch scalar form, whose
+    // exponentials are flex's own `exp` (checked against f64 in flex_exp.rs).
+    let mut x = values(N, 8);
+    x[..8].copy_from_slice(&[0.0, -0.0, 95.0, -95.0, 20.0, -20.0, f32::INFINITY, f32::NEG_INFINITY]);
+    let e = to_vec(tensor(&x).abs().neg().exp());
+    let want = || x.iter().zip(&e).map(|(&x, &e)| if x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) });
+    use burn::tensor::activation::sigmoid;
+    assert_bits("sigmoid in place", &to_vec(sigmoid(tensor(&x))), want());
+    let shared = tensor(&x);
+    let kept = shared.clone();
+    assert_bits("sigmoid of a shared tensor", &to_vec(sigmoid(shared)), want());
+    assert_bits("the shared input is unchanged", &to_vec(kept), x.iter().copied());
+    let view = to_vec(sigmoid(tensor(&x).slice([5..N])));
+    assert_bits("sigmoid of a view", &view, want().skip(5));
+    // A strided view goes element by element through the same function.
+    let (rows, cols) = (N / 17, 17);
+    let strided = Tensor::<2>::from_data(TensorData::new(x[..rows * cols].to_vec(), [rows, cols]), &device()).transpose();
+    let got = to_vec(sigmoid(strided));
+    let all: Vec<f32> = want().collect();
+    assert_bits("sigmoid of a transposed view", &got, (0..rows * cols).map(|i| all[(i % rows) * cols + i / rows]));
+    assert!(to_vec(sigmoid(tensor(&[f32::NAN]))).iter().all(|v| v.is_nan()), "NaN stays NaN");
+}

@@ -169,27 +169,41 @@ pub fn exp(tensor: FlexTensor) -> FlexTensor {
     unary_op(tensor, |x| x.exp(), |x| x.exp())
 }
 
-/// `exp` of an `f32` tensor: in place when the tensor owns its contiguous storage, into a
-/// new buffer from a contiguous view, element by element otherwise (same function, same bits).
-fn exp_f32(mut tensor: FlexTensor) -> FlexTensor {
+/// `exp` of an `f32` tensor through [`map_f32`].
+fn exp_f32(tensor: FlexTensor) -> FlexTensor {
     use crate::ops::expf;
+    map_f32(tensor, expf::exp_in_place, expf::exp_to, expf::exp)
+}
+
+/// Applies an element-wise `f32` function given in three forms that compute the same bits:
+/// `in_place` when the tensor owns its contiguous storage, `to` into a new buffer from a
+/// contiguous view (both are loops compiled per SIMD level and run on all threads), and
+/// `scalar` element by element otherwise. Vendored addition (llm-rs), used by `exp` and
+/// `sigmoid`, whose scalar closures LLVM does not inline into `unary_op`'s loop. The tensor
+/// must be `f32`.
+pub(crate) fn map_f32(
+    mut tensor: FlexTensor,
+    in_place: fn(&mut [f32]),
+    to: fn(&mut [core::mem::MaybeUninit<f32>], &[f32]),
+    scalar: fn(f32) -> f32,
+) -> FlexTensor {
     let layout = tensor.layout().clone();
     let n = layout.num_elements();
     if tensor.is_unique() && layout.is_contiguous() && layout.start_offset() == 0 {
         let storage: &mut [f32] = tensor.storage_mut();
-        crate::par::chunks_mut(&mut storage[..n], expf::exp_in_place);
+        crate::par::chunks_mut(&mut storage[..n], in_place);
         return tensor;
     }
     if layout.is_contiguous() {
         let start = layout.start_offset();
         let src: &[f32] = &tensor.storage()[start..start + n];
         let mut out: Vec<f32> = Vec::with_capacity(n);
-        crate::par::zip_chunks_mut(&mut out.spare_capacity_mut()[..n], src, expf::exp_to);
-        // SAFETY: `exp_to` wrote every one of the first `n` slots.
+        crate::par::zip_chunks_mut(&mut out.spare_capacity_mut()[..n], src, to);
+        // SAFETY: `to` writes every one of the first `n` slots.
         unsafe { out.set_len(n) };
         return FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(layout.shape().clone()), DType::F32);
     }
-    unary_op(tensor, expf::exp, |x| x.exp())
+    unary_op_typed::<f32, _>(tensor, scalar)
 }
 
 /// Natural logarithm: ln(x)
