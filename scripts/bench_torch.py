@@ -78,13 +78,14 @@ def generate_text_simple_cached(model, idx, max_new_tokens, use_cache=True):
 
 
 def timed(fn, repeats, warm_up=None):
+    """Seconds of each of `repeats` calls, after one warm-up call."""
     (warm_up or fn)()  # not counted
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
 
 
 def train(workload, repeats):
@@ -105,7 +106,7 @@ def train(workload, repeats):
         loss.backward()
         optimizer.step()
 
-    return batch * context / timed(step, repeats)
+    return [batch * context / t for t in timed(step, repeats)]
 
 
 def generate(use_cache, repeats):
@@ -121,7 +122,7 @@ def generate(use_cache, repeats):
     def warm_up():  # a short generation, as on the Rust side
         generate_text_simple_cached(model, prompt, 8, use_cache=use_cache)
 
-    return NEW_TOKENS / timed(run, repeats, warm_up)
+    return [NEW_TOKENS / t for t in timed(run, repeats, warm_up)]
 
 
 def main():
@@ -132,14 +133,15 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.workload.startswith("train"):
-        tokens_per_s = train(args.workload, args.repeats)
+        samples = train(args.workload, args.repeats)
     else:
-        tokens_per_s = generate(args.workload.endswith("-kv"), args.repeats)
+        samples = generate(args.workload.endswith("-kv"), args.repeats)
+    tokens_per_s = statistics.median(samples)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({
         "workload": args.workload, "backend": "torch", "tokens_per_s": round(tokens_per_s, 2),
         "peak_rss_mib": round(peak_mib, 1), "threads": args.threads, "repeats": args.repeats,
-        "torch": torch.__version__,
+        "torch": torch.__version__, "samples": [round(x, 2) for x in samples],
     }))
 
 

@@ -19,11 +19,12 @@ struct Options {
     backends: Vec<String>,
     workloads: Vec<String>,
     repeats: usize,
+    rounds: usize,
     json: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { backends: Vec::new(), workloads: Vec::new(), repeats: 3, json: false };
+    let mut o = Options { backends: Vec::new(), workloads: Vec::new(), repeats: 3, rounds: 2, json: false };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
@@ -37,8 +38,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 o.workloads.push(w);
             }
             "--repeats" => o.repeats = value()?.parse().map_err(|_| "--repeats needs a number".to_string())?,
+            "--rounds" => o.rounds = value()?.parse().map_err(|_| "--rounds needs a number".to_string())?,
             "--json" => o.json = true,
-            other => return Err(format!("bench: unknown argument `{other}` (--backend, --workload, --repeats, --json)")),
+            other => {
+                return Err(format!("bench: unknown argument `{other}` (--backend, --workload, --repeats, --rounds, --json)"));
+            }
         }
     }
     if o.backends.is_empty() {
@@ -49,6 +53,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     if o.repeats == 0 {
         return Err("--repeats must be at least 1".into());
+    }
+    if o.rounds == 0 {
+        return Err("--rounds must be at least 1".into());
     }
     Ok(o)
 }
@@ -74,38 +81,65 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
     status.success().then_some(()).ok_or("building llm for the benchmark failed")?;
     let llm = root.join("target/bench/release/llm");
     let mut results = Vec::new();
-    let total = o.workloads.len() * (o.backends.len() + 1);
+    let total = o.workloads.len() * (o.backends.len() + 1) * o.rounds;
     let mut done = 0;
     for workload in &o.workloads {
-        done += 1;
-        eprintln!("[{done}/{total}] {workload} on PyTorch...");
-        let torch = run_json(
-            Command::new(&python)
-                .arg(root.join("scripts/bench_torch.py"))
-                .args(["--workload", workload, "--repeats", &o.repeats.to_string(), "--threads", &threads.to_string()]),
-        )?;
-        for backend in &o.backends {
-            done += 1;
-            eprintln!("[{done}/{total}] {workload} on {backend}...");
-            let mut command = Command::new(&llm);
-            command
-                .args(["bench", "--workload", workload, "--repeats", &o.repeats.to_string()])
-                .args(["--backend", backend, "--json"])
-                .env("RAYON_NUM_THREADS", threads.to_string());
-            if with_tch {
-                crate::libtorch::configure(&mut command)?;
+        // Every side runs once per round; the rounds alternate which side goes first, so
+        // that a machine drifting faster or slower over the minutes favours neither.
+        let mut torch = Vec::new();
+        let mut ours: Vec<Vec<Value>> = vec![Vec::new(); o.backends.len()];
+        for round in 0..o.rounds {
+            let run_torch = |done: usize| {
+                eprintln!("[{done}/{total}] {workload} on PyTorch (round {})...", round + 1);
+                run_json(Command::new(&python).arg(root.join("scripts/bench_torch.py")).args([
+                    "--workload",
+                    workload,
+                    "--repeats",
+                    &o.repeats.to_string(),
+                    "--threads",
+                    &threads.to_string(),
+                ]))
+            };
+            if round % 2 == 0 {
+                done += 1;
+                torch.push(run_torch(done)?);
             }
-            let ours = run_json(&mut command)?;
-            let (t, tt) = (num(&ours, "tokens_per_s"), num(&torch, "tokens_per_s"));
+            for (backend, runs) in o.backends.iter().zip(&mut ours) {
+                done += 1;
+                eprintln!("[{done}/{total}] {workload} on {backend} (round {})...", round + 1);
+                let mut command = Command::new(&llm);
+                command
+                    .args(["bench", "--workload", workload, "--repeats", &o.repeats.to_string()])
+                    .args(["--backend", backend, "--json"])
+                    .env("RAYON_NUM_THREADS", threads.to_string());
+                if with_tch {
+                    crate::libtorch::configure(&mut command)?;
+                }
+                runs.push(run_json(&mut command)?);
+            }
+            if round % 2 == 1 {
+                done += 1;
+                torch.push(run_torch(done)?);
+            }
+        }
+        let reference = Pooled::of(&torch);
+        for (backend, runs) in o.backends.iter().zip(&ours) {
+            let pooled = Pooled::of(runs);
+            let ratio = pooled.tokens_per_s / reference.tokens_per_s;
+            let by_round: Vec<f64> =
+                pooled.round_medians.iter().zip(&reference.round_medians).map(|(a, b)| round2(a / b)).collect();
             results.push(json!({
                 "workload": workload,
                 "backend": backend,
-                "tokens_per_s": t,
-                "peak_rss_mib": num(&ours, "peak_rss_mib"),
-                "torch_tokens_per_s": tt,
-                "torch_peak_rss_mib": num(&torch, "peak_rss_mib"),
-                "speed_ratio": (t / tt * 100.0).round() / 100.0,
-                "torch_version": torch["torch"].clone(),
+                "tokens_per_s": round2(pooled.tokens_per_s),
+                "peak_rss_mib": pooled.peak_rss_mib,
+                "torch_tokens_per_s": round2(reference.tokens_per_s),
+                "torch_peak_rss_mib": reference.peak_rss_mib,
+                "speed_ratio": round2(ratio),
+                "round_ratios": by_round,
+                "samples": pooled.samples,
+                "torch_samples": reference.samples,
+                "torch_version": torch[0]["torch"].clone(),
             }));
         }
     }
@@ -115,7 +149,8 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
         "machine": machine(),
         "threads": threads,
         "repeats": o.repeats,
-        "statistic": "median of the repeats after one warm-up run",
+        "rounds": o.rounds,
+        "statistic": "median of the repeats of all rounds (one warm-up run per process); the rounds alternate which side runs first",
         "versions": {"burn": "0.22.1", "llms-from-scratch": "1.0.19"},
         "note": PATCH_NOTE,
         "results": results,
@@ -148,6 +183,52 @@ fn run_json(command: &mut Command) -> Result<Value, String> {
 
 fn num(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(f64::NAN)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// One side's runs of a workload, one per round, taken together.
+struct Pooled {
+    /// The median of every repeat of every round.
+    tokens_per_s: f64,
+    /// Each round's own median, in round order.
+    round_medians: Vec<f64>,
+    /// The highest peak of the rounds.
+    peak_rss_mib: f64,
+    samples: Vec<f64>,
+}
+
+impl Pooled {
+    fn of(runs: &[Value]) -> Self {
+        let samples: Vec<f64> = runs
+            .iter()
+            .flat_map(|run| match run["samples"].as_array() {
+                Some(list) => list.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect(),
+                None => vec![num(run, "tokens_per_s")],
+            })
+            .collect();
+        Self {
+            tokens_per_s: median(&samples),
+            round_medians: runs.iter().map(|run| num(run, "tokens_per_s")).collect(),
+            peak_rss_mib: runs.iter().map(|run| num(run, "peak_rss_mib")).fold(f64::NAN, f64::max),
+            samples,
+        }
+    }
+}
+
+/// The median (of an even count, the mean of the middle two), as `llm bench` and
+/// `bench_torch.py` take it.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let half = sorted.len() / 2;
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[half],
+        _ => (sorted[half - 1] + sorted[half]) / 2.0,
+    }
 }
 
 /// `bench-DATE`, or `bench-DATE-2`, `-3`, ... when an earlier run of the day wrote that name:
@@ -185,16 +266,19 @@ fn markdown(report: &Value) -> String {
         report["threads"],
         report["statistic"].as_str().unwrap_or("")
     );
-    s.push_str("| workload | backend | tokens/s | PyTorch tokens/s | ratio | peak RSS MiB | PyTorch peak RSS MiB |\n");
-    s.push_str("|---|---|---:|---:|---:|---:|---:|\n");
+    s.push_str("| workload | backend | tokens/s | PyTorch tokens/s | ratio | ratio by round | peak RSS MiB | PyTorch peak RSS MiB |\n");
+    s.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for r in report["results"].as_array().into_iter().flatten() {
+        let by_round: Vec<String> =
+            r["round_ratios"].as_array().into_iter().flatten().map(|x| format!("{:.2}", x.as_f64().unwrap_or(f64::NAN))).collect();
         s.push_str(&format!(
-            "| {} | {} | {:.1} | {:.1} | {:.2}× | {:.0} | {:.0} |\n",
+            "| {} | {} | {:.1} | {:.1} | {:.2}× | {} | {:.0} | {:.0} |\n",
             r["workload"].as_str().unwrap_or(""),
             r["backend"].as_str().unwrap_or(""),
             num(r, "tokens_per_s"),
             num(r, "torch_tokens_per_s"),
             num(r, "speed_ratio"),
+            by_round.join(", "),
             num(r, "peak_rss_mib"),
             num(r, "torch_peak_rss_mib"),
         ));
@@ -217,5 +301,38 @@ mod tests {
         assert_eq!(o.backends, ["flex", "ndarray"]);
         assert!(parse(&args(&["--workload", "train-1t"])).unwrap_err().contains("train-1t"));
         assert!(parse(&args(&["--repeats", "0"])).is_err());
+        assert!(parse(&args(&["--rounds", "0"])).is_err());
+        assert_eq!(parse(&args(&["--rounds", "3"])).unwrap().rounds, 3);
+        assert_eq!(parse(&[]).unwrap().rounds, 2);
+    }
+
+    #[test]
+    fn pools_the_rounds() {
+        let runs = [
+            json!({"tokens_per_s": 100.0, "peak_rss_mib": 900.0, "samples": [90.0, 100.0, 130.0]}),
+            json!({"tokens_per_s": 120.0, "peak_rss_mib": 950.5, "samples": [110.0, 120.0, 125.0]}),
+        ];
+        let pooled = Pooled::of(&runs);
+        // 90 100 110 120 125 130: the median of six, between 110 and 120.
+        assert_eq!(pooled.tokens_per_s, 115.0);
+        assert_eq!(pooled.round_medians, [100.0, 120.0]);
+        assert_eq!(pooled.peak_rss_mib, 950.5);
+        assert_eq!(pooled.samples.len(), 6);
+        // A run without samples (an older `llm`) counts with its median.
+        let old = Pooled::of(&[json!({"tokens_per_s": 50.0, "peak_rss_mib": 1.0})]);
+        assert_eq!((old.tokens_per_s, old.samples), (50.0, vec![50.0]));
+    }
+
+    #[test]
+    fn the_table_shows_each_rounds_ratio() {
+        let report = json!({
+            "date": "2026-11-27", "machine": "CPU, 2 cores", "threads": 2,
+            "statistic": "median", "note": "n",
+            "results": [{"workload": "train-small", "backend": "flex", "tokens_per_s": 880.0,
+                "torch_tokens_per_s": 560.0, "speed_ratio": 1.57, "round_ratios": [1.5, 1.62],
+                "peak_rss_mib": 1213.0, "torch_peak_rss_mib": 2000.0}],
+        });
+        let table = markdown(&report);
+        assert!(table.contains("| train-small | flex | 880.0 | 560.0 | 1.57× | 1.50, 1.62 | 1213 | 2000 |"), "{table}");
     }
 }

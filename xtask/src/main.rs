@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             "usage: cargo xtask CMD [--backend {}] [ARGS...]\n\
              builds llm-cli (release) with the backend's feature and runs `llm CMD ...`;\n\
              `cargo xtask help` lists llm's commands.\n\
-             cargo xtask bench [--backend B]... [--workload W]... [--repeats N] [--json]\n\
+             cargo xtask bench [--backend B]... [--workload W]... [--repeats N] [--rounds N] [--json]\n\
              cargo xtask setup bench|tch\n\
              cargo xtask test --backend B...    (the cross-backend tests with B compiled in as well)",
             BACKENDS.join("|")

@@ -22,18 +22,21 @@ pub fn run(args: BenchArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let device = super::selected_device(global)?;
     let backend = super::selected_backend(global);
     anyhow::ensure!(args.repeats >= 1, "--repeats must be at least 1");
-    let tokens_per_s = match args.workload {
+    let samples = match args.workload {
         Workload::Train124m => train(book_124m(256), 2, &device, args.repeats)?,
         Workload::TrainSmall => train(small(), 8, &device, args.repeats)?,
         Workload::Generate124mKv => decode(true, &device, args.repeats)?,
         Workload::Generate124mNocache => decode(false, &device, args.repeats)?,
     };
+    let round = |x: f64| (x * 100.0).round() / 100.0;
     let pairs = [
         ("workload", args.workload.name().into()),
         ("backend", backend.to_string().into()),
-        ("tokens_per_s", ((tokens_per_s * 100.0).round() / 100.0).into()),
+        ("tokens_per_s", round(median(&samples)).into()),
         ("peak_rss_mib", peak_rss_mib().map_or(serde_json::Value::Null, |m| ((m * 10.0).round() / 10.0).into())),
         ("repeats", args.repeats.into()),
+        // Each repeat's own figure, in order: `cargo xtask bench` pools them across rounds.
+        ("samples", samples.iter().map(|&x| round(x)).collect::<Vec<_>>().into()),
     ];
     super::print_results(global, &pairs);
     Ok(())
@@ -58,12 +61,12 @@ fn small() -> GptConfig {
     }
 }
 
-/// Median seconds of `repeats` calls of `f` after one call of `warm_up`.
-fn median_seconds(
+/// Seconds of each of `repeats` calls of `f`, after one call of `warm_up`.
+fn timed_seconds(
     repeats: usize,
     warm_up: impl FnOnce() -> anyhow::Result<()>,
     mut f: impl FnMut() -> anyhow::Result<()>,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Vec<f64>> {
     warm_up()?;
     let mut times = Vec::with_capacity(repeats);
     for _ in 0..repeats {
@@ -71,8 +74,15 @@ fn median_seconds(
         f()?;
         times.push(start.elapsed().as_secs_f64());
     }
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
+    Ok(times)
+}
+
+/// The median (of an even count, the mean of the middle two), as Python's `statistics.median`.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let half = sorted.len() / 2;
+    if sorted.len() % 2 == 1 { sorted[half] } else { (sorted[half - 1] + sorted[half]) / 2.0 }
 }
 
 fn ids(device: &Device, batch: usize, len: usize, salt: usize) -> Tensor<2, Int> {
@@ -84,7 +94,7 @@ fn ids(device: &Device, batch: usize, len: usize, salt: usize) -> Tensor<2, Int>
 /// PyTorch side (`torch.manual_seed(123); GPTModel(cfg)`), the initial weights and every
 /// dropout mask come from PyTorch's generator (`rng = "torch"`): both sides draw the same
 /// numbers the same way.
-fn train(config: GptConfig, batch: usize, device: &Device, repeats: usize) -> anyhow::Result<f64> {
+fn train(config: GptConfig, batch: usize, device: &Device, repeats: usize) -> anyhow::Result<Vec<f64>> {
     let ad = device.clone().autodiff();
     let generator = Arc::new(Mutex::new(TorchGenerator::new(123)));
     let gpt = config.init_torch(&mut generator.lock().expect("torch generator lock"), &ad)?;
@@ -106,12 +116,12 @@ fn train(config: GptConfig, batch: usize, device: &Device, repeats: usize) -> an
         Ok(())
     };
     step()?; // warm-up
-    let seconds = median_seconds(repeats, || Ok(()), step)?;
-    Ok((batch * context) as f64 / seconds)
+    let seconds = timed_seconds(repeats, || Ok(()), step)?;
+    Ok(seconds.iter().map(|s| (batch * context) as f64 / s).collect())
 }
 
 /// Greedy decoding tokens per second: 200 new tokens after a 10-token prompt.
-fn decode(use_cache: bool, device: &Device, repeats: usize) -> anyhow::Result<f64> {
+fn decode(use_cache: bool, device: &Device, repeats: usize) -> anyhow::Result<Vec<f64>> {
     device.seed(123);
     let gpt = book_124m(1024).init(device)?.with_dropout(0.0);
     let prompt: Vec<u32> = (0..PROMPT as u32).map(|i| i * 4999 % 50257).collect();
@@ -129,12 +139,12 @@ fn decode(use_cache: bool, device: &Device, repeats: usize) -> anyhow::Result<f6
         generate(&gpt, &prompt, &short, |_| {});
         Ok(())
     };
-    let seconds = median_seconds(repeats, warm_up, || {
+    let seconds = timed_seconds(repeats, warm_up, || {
         let out = generate(&gpt, &prompt, &options, |_| {});
         anyhow::ensure!(out.len() == NEW_TOKENS, "generated {} tokens", out.len());
         Ok(())
     })?;
-    Ok(NEW_TOKENS as f64 / seconds)
+    Ok(seconds.iter().map(|s| NEW_TOKENS as f64 / s).collect())
 }
 
 /// The process's peak resident memory (VmHWM), in MiB.

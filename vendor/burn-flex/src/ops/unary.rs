@@ -164,23 +164,19 @@ where
 /// Exponential: e^x. `f32` through the vectorised [`crate::ops::expf`] (vendored change).
 pub fn exp(tensor: FlexTensor) -> FlexTensor {
     if tensor.dtype() == DType::F32 {
-        return exp_f32(tensor);
+        use crate::ops::expf;
+        return map_f32(tensor, expf::exp_in_place, expf::exp_to, expf::exp);
     }
     unary_op(tensor, |x| x.exp(), |x| x.exp())
-}
-
-/// `exp` of an `f32` tensor through [`map_f32`].
-fn exp_f32(tensor: FlexTensor) -> FlexTensor {
-    use crate::ops::expf;
-    map_f32(tensor, expf::exp_in_place, expf::exp_to, expf::exp)
 }
 
 /// Applies an element-wise `f32` function given in three forms that compute the same bits:
 /// `in_place` when the tensor owns its contiguous storage, `to` into a new buffer from a
 /// contiguous view (both are loops compiled per SIMD level and run on all threads), and
-/// `scalar` element by element otherwise. Vendored addition (llm-rs), used by `exp` and
-/// `sigmoid`, whose scalar closures LLVM does not inline into `unary_op`'s loop. The tensor
-/// must be `f32`.
+/// `scalar` element by element otherwise. `to` must write every slot of its output (the
+/// new buffer is read as initialised afterwards). Vendored addition (llm-rs), used by `exp`
+/// and `sigmoid`, whose scalar closures LLVM does not inline into `unary_op`'s loop. The
+/// tensor must be `f32`.
 pub(crate) fn map_f32(
     mut tensor: FlexTensor,
     in_place: fn(&mut [f32]),
