@@ -104,7 +104,8 @@ impl ActivationOps<Flex> for Flex {
 
     fn sigmoid(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
         if tensor.dtype() == DType::F32 {
-            return map_f32(tensor, sigmoid_in_place, sigmoid_to, sigmoid_f32);
+            // SAFETY: `sigmoid_to` writes `dst[i]` for every `i` of its equal-length slices.
+            return unsafe { map_f32(tensor, sigmoid_in_place, sigmoid_to, sigmoid_f32) };
         }
         unary_op(tensor, sigmoid_f32, sigmoid_f64)
     }

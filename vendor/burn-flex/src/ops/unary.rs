@@ -165,7 +165,8 @@ where
 pub fn exp(tensor: FlexTensor) -> FlexTensor {
     if tensor.dtype() == DType::F32 {
         use crate::ops::expf;
-        return map_f32(tensor, expf::exp_in_place, expf::exp_to, expf::exp);
+        // SAFETY: `exp_to` writes `dst[i]` for every `i` of its equal-length slices.
+        return unsafe { map_f32(tensor, expf::exp_in_place, expf::exp_to, expf::exp) };
     }
     unary_op(tensor, |x| x.exp(), |x| x.exp())
 }
@@ -173,11 +174,14 @@ pub fn exp(tensor: FlexTensor) -> FlexTensor {
 /// Applies an element-wise `f32` function given in three forms that compute the same bits:
 /// `in_place` when the tensor owns its contiguous storage, `to` into a new buffer from a
 /// contiguous view (both are loops compiled per SIMD level and run on all threads), and
-/// `scalar` element by element otherwise. `to` must write every slot of its output (the
-/// new buffer is read as initialised afterwards). Vendored addition (llm-rs), used by `exp`
-/// and `sigmoid`, whose scalar closures LLVM does not inline into `unary_op`'s loop. The
-/// tensor must be `f32`.
-pub(crate) fn map_f32(
+/// `scalar` element by element otherwise. Vendored addition (llm-rs), used by `exp` and
+/// `sigmoid`, whose scalar closures LLVM does not inline into `unary_op`'s loop. The tensor
+/// must be `f32`.
+///
+/// # Safety
+/// `to` must write every slot of its output (the new buffer is read as initialised
+/// afterwards).
+pub(crate) unsafe fn map_f32(
     mut tensor: FlexTensor,
     in_place: fn(&mut [f32]),
     to: fn(&mut [core::mem::MaybeUninit<f32>], &[f32]),
@@ -195,7 +199,7 @@ pub(crate) fn map_f32(
         let src: &[f32] = &tensor.storage()[start..start + n];
         let mut out: Vec<f32> = Vec::with_capacity(n);
         crate::par::zip_chunks_mut(&mut out.spare_capacity_mut()[..n], src, to);
-        // SAFETY: `to` writes every one of the first `n` slots.
+        // SAFETY: `to` writes every one of the first `n` slots (the caller's promise).
         unsafe { out.set_len(n) };
         return FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(layout.shape().clone()), DType::F32);
     }
