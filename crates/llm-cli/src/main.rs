@@ -22,12 +22,27 @@ fn main() {
         eprintln!("error: {err}");
         std::process::exit(1);
     }
-    if let Err(err) = commands::run(cli) {
+    if let Err(err) = start_pool() {
+        eprintln!("error: starting the thread pool: {err}");
+        std::process::exit(1);
+    }
+    // The command runs on one of the pool's threads, which then takes part in every
+    // multithreaded operation of the CPU backends (see `llm_train::threads`).
+    if let Err(err) = llm_train::threads::on_pool(|| commands::run(cli)) {
         // One line on stderr, non-zero exit: the contract of every command.
         let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
         eprintln!("error: {}", chain.join(": ").replace('\n', " "));
         std::process::exit(1);
     }
+}
+
+/// Stack of rayon's threads, on one of which every command runs: the size of a main thread's.
+const POOL_STACK: usize = 8 << 20;
+
+/// Rayon's global pool with main-thread-sized stacks (`RAYON_NUM_THREADS` threads, by
+/// default one per core).
+fn start_pool() -> Result<(), rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().stack_size(POOL_STACK).build_global()
 }
 
 /// `--seed` is global: clap records where it was given on the subcommand's matches.

@@ -21,6 +21,7 @@ pub mod pretrain;
 mod run_loaders;
 pub mod run_setup;
 pub mod schedule;
+pub mod threads;
 pub mod torch_replay;
 pub mod train_loop;
 
