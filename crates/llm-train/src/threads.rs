@@ -5,10 +5,10 @@
 //! main thread, every such operation is handed over to the pool and the caller sleeps until
 //! it is done: two thread wake-ups per operation (thousands in a training step) while the
 //! caller itself does none of the work. Called from one of the pool's threads, the caller
-//! runs its share and the others steal the rest. On the 2-core AMD EPYC of 2026-11-28 a
-//! GPT_CONFIG_124M training step on flex (2 threads, steps alternating in one process) took
-//! a median 4.29 s on the pool against 4.68 s from the main thread in one run, 4.70
-//! against 4.87 in another.
+//! runs its share and the others steal the rest. On the 2-core AMD EPYC of 2026-11-28,
+//! flex with 2 threads, alternating in one process: GPT_CONFIG_124M training steps took a
+//! median 4.29 / 4.70 / 4.37 / 4.33 s on the pool against 4.68 / 4.87 / 4.58 / 4.45 s from
+//! the main thread in four runs (1.03-1.09x), cached decoding 39.7 against 38.5 tokens/s.
 //!
 //! ```
 //! let sum: u64 = llm_train::threads::on_pool(|| {
@@ -18,8 +18,9 @@
 //! assert_eq!(sum, 499_500);
 //! ```
 
-/// Runs `job` on a thread of rayon's global pool (on the calling thread if it is already
-/// one) and returns its result; a panic in `job` resumes on the caller.
+/// Runs `job` on a thread of rayon's global pool and returns its result; on the calling
+/// thread if that is already a rayon thread (of any pool). A panic in `job` resumes on the
+/// caller.
 pub fn on_pool<T: Send>(job: impl FnOnce() -> T + Send) -> T {
     if rayon::current_thread_index().is_some() {
         return job();
