@@ -140,6 +140,8 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
                 "samples": pooled.samples,
                 "torch_samples": reference.samples,
                 "torch_version": torch[0]["torch"].clone(),
+                // flex's library for large products ("openblas" or "gemm"); null elsewhere.
+                "products": runs[0]["products"].clone(),
             }));
         }
     }
@@ -271,10 +273,14 @@ fn markdown(report: &Value) -> String {
     for r in report["results"].as_array().into_iter().flatten() {
         let by_round: Vec<String> =
             r["round_ratios"].as_array().into_iter().flatten().map(|x| format!("{:.2}", x.as_f64().unwrap_or(f64::NAN))).collect();
+        let backend = match r["products"].as_str() {
+            Some(products) => format!("{} ({products})", r["backend"].as_str().unwrap_or("")),
+            None => r["backend"].as_str().unwrap_or("").to_string(),
+        };
         s.push_str(&format!(
             "| {} | {} | {:.1} | {:.1} | {:.2}× | {} | {:.0} | {:.0} |\n",
             r["workload"].as_str().unwrap_or(""),
-            r["backend"].as_str().unwrap_or(""),
+            backend,
             num(r, "tokens_per_s"),
             num(r, "torch_tokens_per_s"),
             num(r, "speed_ratio"),
@@ -334,5 +340,8 @@ mod tests {
         });
         let table = markdown(&report);
         assert!(table.contains("| train-small | flex | 880.0 | 560.0 | 1.57× | 1.50, 1.62 | 1213 | 2000 |"), "{table}");
+        let mut report = report;
+        report["results"][0]["products"] = json!("openblas");
+        assert!(markdown(&report).contains("| train-small | flex (openblas) | 880.0 |"), "the library of flex's products is shown");
     }
 }

@@ -103,6 +103,14 @@ impl Backend {
     }
 }
 
+/// The library flex multiplies large f32 matrices with in this process: `"openblas"` where
+/// a system OpenBLAS (`libopenblas.so.0`) was found and `LLM_BLAS` is not `off`, else
+/// `"gemm"` (see `vendor/burn-flex/src/ops/blas.rs`).
+#[cfg(feature = "flex")]
+pub fn flex_products() -> &'static str {
+    if burn_flex::ops::blas::available() { "openblas" } else { "gemm" }
+}
+
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

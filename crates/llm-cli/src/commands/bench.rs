@@ -29,7 +29,7 @@ pub fn run(args: BenchArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Workload::Generate124mNocache => decode(false, &device, args.repeats)?,
     };
     let round = |x: f64| (x * 100.0).round() / 100.0;
-    let pairs = [
+    let mut pairs = vec![
         ("workload", args.workload.name().into()),
         ("backend", backend.to_string().into()),
         ("tokens_per_s", round(median(&samples)).into()),
@@ -38,6 +38,11 @@ pub fn run(args: BenchArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         // Each repeat's own figure, in order: `cargo xtask bench` pools them across rounds.
         ("samples", samples.iter().map(|&x| round(x)).collect::<Vec<_>>().into()),
     ];
+    #[cfg(feature = "flex")]
+    if backend == llm_model::Backend::Flex {
+        // Which library multiplied flex's large matrices: OpenBLAS where installed, else gemm.
+        pairs.push(("products", llm_model::backend::flex_products().into()));
+    }
     super::print_results(global, &pairs);
     Ok(())
 }

@@ -267,6 +267,31 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
 
     let parallelism = get_parallelism(m, n, k);
 
+    #[cfg(feature = "blas")]
+    if matches!(parallelism, gemm::Parallelism::Rayon(_))
+        && core::any::TypeId::of::<T>() == core::any::TypeId::of::<f32>()
+    {
+        // SAFETY: T is f32; the operands and the output are the tensors' own storage, the
+        // output freshly allocated.
+        let done = unsafe {
+            super::blas::sgemm(
+                m,
+                n,
+                k,
+                out_data.as_mut_ptr() as *mut f32,
+                lhs_ptr as *const f32,
+                lhs_row_stride,
+                lhs_col_stride,
+                rhs_ptr as *const f32,
+                rhs_row_stride,
+                rhs_col_stride,
+            )
+        };
+        if done {
+            return output;
+        }
+    }
+
     unsafe {
         gemm_call(
             m,
