@@ -104,7 +104,7 @@ impl Backend {
 }
 
 /// The library flex multiplies large f32 matrices with in this process: `"openblas"` where
-/// a system OpenBLAS (`libopenblas.so.0`) was found and `LLM_BLAS` is not `off`, else
+/// a system OpenBLAS (`libopenblas.so.0`) was found and `LLM_BLAS` is not `off` (nor `0`, `gemm`), else
 /// `"gemm"` (see `vendor/burn-flex/src/ops/blas.rs`).
 #[cfg(feature = "flex")]
 pub fn flex_products() -> &'static str {

@@ -8,22 +8,14 @@
 
 mod common;
 
-use burn::tensor::{Tensor, TensorData};
-use common::{device, to_vec};
+use burn::tensor::Tensor;
+use common::{spread as values, tensor, to_vec};
 
 /// 200 · 190 · 210 = 8.0 M multiply-adds: above flex's threshold for threaded products
 /// (192³), the products OpenBLAS takes.
 const M: usize = 200;
 const K: usize = 190;
 const N: usize = 210;
-
-fn values(n: usize, seed: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919 + seed * 104_729) % 2003) as f32 / 997.0 - 1.0).collect()
-}
-
-fn tensor(values: &[f32], shape: [usize; 2]) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(values.to_vec(), shape), &device())
-}
 
 /// `rows x cols` row-major values, transposed.
 fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {

@@ -7,18 +7,14 @@
 
 mod common;
 
-use burn::tensor::{Tensor, TensorData};
-use common::{device, to_vec};
+use common::{spread, tensor, to_vec, vector};
 
 /// Three chunks of 32 Ki elements and a ragged tail.
 const N: usize = 3 * 32 * 1024 + 17;
 
+/// Values over about [-2, 2].
 fn values(n: usize, seed: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919 + seed * 104_729) % 2003) as f32 / 500.0 - 2.0).collect()
-}
-
-fn tensor(values: &[f32]) -> Tensor<1> {
-    Tensor::from_data(TensorData::new(values.to_vec(), [values.len()]), &device())
+    spread(n, seed).into_iter().map(|v| 2.0 * v).collect()
 }
 
 fn assert_bits(name: &str, got: &[f32], want: impl Iterator<Item = f32>) {
@@ -34,14 +30,14 @@ fn unary_ops_equal_the_per_element_function() {
     // `tanh` goes through the generic unary path (f32 `exp` has its own, see flex_exp.rs).
     let x = values(N, 1);
     // In place: the only handle to its storage.
-    assert_bits("tanh in place", &to_vec(tensor(&x).tanh()), x.iter().map(|v| v.tanh()));
+    assert_bits("tanh in place", &to_vec(vector(&x).tanh()), x.iter().map(|v| v.tanh()));
     // Into a new buffer: the input stays alive.
-    let shared = tensor(&x);
+    let shared = vector(&x);
     let kept = shared.clone();
     assert_bits("tanh of a shared tensor", &to_vec(shared.tanh()), x.iter().map(|v| v.tanh()));
     assert_bits("the shared input is unchanged", &to_vec(kept), x.iter().copied());
     // A view at an offset.
-    let view = tensor(&x).slice([5..N]);
+    let view = vector(&x).slice([5..N]);
     assert_bits("tanh of a view", &to_vec(view.tanh()), x[5..].iter().map(|v| v.tanh()));
 }
 
@@ -49,19 +45,19 @@ fn unary_ops_equal_the_per_element_function() {
 fn binary_ops_equal_the_per_element_operation() {
     let (a, b) = (values(N, 2), values(N, 3));
     let pairs = || a.iter().zip(&b);
-    assert_bits("a + b in place", &to_vec(tensor(&a) + tensor(&b)), pairs().map(|(x, y)| x + y));
-    assert_bits("a * b in place", &to_vec(tensor(&a) * tensor(&b)), pairs().map(|(x, y)| x * y));
+    assert_bits("a + b in place", &to_vec(vector(&a) + vector(&b)), pairs().map(|(x, y)| x + y));
+    assert_bits("a * b in place", &to_vec(vector(&a) * vector(&b)), pairs().map(|(x, y)| x * y));
     // The left operand is shared, so the result is written into the right one (reversed kernel).
-    let lhs = tensor(&a);
+    let lhs = vector(&a);
     let kept = lhs.clone();
-    assert_bits("shared a - b", &to_vec(lhs - tensor(&b)), pairs().map(|(x, y)| x - y));
-    assert_bits("shared a / b", &to_vec(kept.clone() / tensor(&b)), pairs().map(|(x, y)| x / y));
+    assert_bits("shared a - b", &to_vec(lhs - vector(&b)), pairs().map(|(x, y)| x - y));
+    assert_bits("shared a / b", &to_vec(kept.clone() / vector(&b)), pairs().map(|(x, y)| x / y));
     // Both operands shared: a new buffer.
-    let rhs = tensor(&b);
+    let rhs = vector(&b);
     let both = to_vec(kept.clone() - rhs.clone());
     assert_bits("shared a - shared b", &both, pairs().map(|(x, y)| x - y));
     // The left operand a view at an offset, both shared.
-    let (la, lb) = (tensor(&a), tensor(&b));
+    let (la, lb) = (vector(&a), vector(&b));
     let sum = to_vec(la.clone().slice([3..N]) + lb.clone().slice([0..N - 3]));
     assert_bits("view + view", &sum, a[3..].iter().zip(&b[..N - 3]).map(|(x, y)| x + y));
     assert_bits("inputs unchanged", &to_vec(la), a.iter().copied());
@@ -70,8 +66,8 @@ fn binary_ops_equal_the_per_element_operation() {
 #[test]
 fn scalar_ops_equal_the_per_element_operation() {
     let x = values(N, 4);
-    assert_bits("x * 0.3 in place", &to_vec(tensor(&x).mul_scalar(0.3)), x.iter().map(|v| v * 0.3));
-    let shared = tensor(&x);
+    assert_bits("x * 0.3 in place", &to_vec(vector(&x).mul_scalar(0.3)), x.iter().map(|v| v * 0.3));
+    let shared = vector(&x);
     let kept = shared.clone();
     assert_bits("shared x * 0.3", &to_vec(shared.mul_scalar(0.3)), x.iter().map(|v| v * 0.3));
     assert_bits("shared input unchanged", &to_vec(kept), x.iter().copied());
@@ -82,9 +78,9 @@ fn broadcast_ops_equal_the_per_element_operation() {
     let (rows, cols) = (300, 331);
     let m = values(rows * cols, 5);
     let (row, col) = (values(cols, 6), values(rows, 7));
-    let matrix = || Tensor::<2>::from_data(TensorData::new(m.clone(), [rows, cols]), &device());
-    let row_t = Tensor::<2>::from_data(TensorData::new(row.clone(), [1, cols]), &device());
-    let col_t = Tensor::<2>::from_data(TensorData::new(col.clone(), [rows, 1]), &device());
+    let matrix = || tensor(&m, [rows, cols]);
+    let row_t = tensor(&row, [1, cols]);
+    let col_t = tensor(&col, [rows, 1]);
     let want = |f: &dyn Fn(usize, usize) -> f32| -> Vec<f32> {
         (0..rows * cols).map(|i| f(i / cols, i % cols)).collect()
     };
@@ -113,21 +109,21 @@ fn sigmoid_is_the_two_branch_formula_over_flexs_exp() {
     // exponentials are flex's own `exp` (checked against f64 in flex_exp.rs).
     let mut x = values(N, 8);
     x[..8].copy_from_slice(&[0.0, -0.0, 95.0, -95.0, 20.0, -20.0, f32::INFINITY, f32::NEG_INFINITY]);
-    let e = to_vec(tensor(&x).abs().neg().exp());
+    let e = to_vec(vector(&x).abs().neg().exp());
     let want = || x.iter().zip(&e).map(|(&x, &e)| if x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) });
     use burn::tensor::activation::sigmoid;
-    assert_bits("sigmoid in place", &to_vec(sigmoid(tensor(&x))), want());
-    let shared = tensor(&x);
+    assert_bits("sigmoid in place", &to_vec(sigmoid(vector(&x))), want());
+    let shared = vector(&x);
     let kept = shared.clone();
     assert_bits("sigmoid of a shared tensor", &to_vec(sigmoid(shared)), want());
     assert_bits("the shared input is unchanged", &to_vec(kept), x.iter().copied());
-    let view = to_vec(sigmoid(tensor(&x).slice([5..N])));
+    let view = to_vec(sigmoid(vector(&x).slice([5..N])));
     assert_bits("sigmoid of a view", &view, want().skip(5));
     // A strided view goes element by element through the same function.
     let (rows, cols) = (N / 17, 17);
-    let strided = Tensor::<2>::from_data(TensorData::new(x[..rows * cols].to_vec(), [rows, cols]), &device()).transpose();
+    let strided = tensor(&x[..rows * cols], [rows, cols]).transpose();
     let got = to_vec(sigmoid(strided));
     let all: Vec<f32> = want().collect();
     assert_bits("sigmoid of a transposed view", &got, (0..rows * cols).map(|i| all[(i % rows) * cols + i / rows]));
-    assert!(to_vec(sigmoid(tensor(&[f32::NAN]))).iter().all(|v| v.is_nan()), "NaN stays NaN");
+    assert!(to_vec(sigmoid(vector(&[f32::NAN]))).iter().all(|v| v.is_nan()), "NaN stays NaN");
 }

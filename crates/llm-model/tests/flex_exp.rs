@@ -9,12 +9,7 @@
 mod common;
 
 use burn::tensor::activation::{sigmoid, softmax};
-use burn::tensor::{Tensor, TensorData};
-use common::{device, to_vec};
-
-fn tensor(values: &[f32]) -> Tensor<1> {
-    Tensor::from_data(TensorData::new(values.to_vec(), [values.len()]), &device())
-}
+use common::{tensor, to_vec, vector};
 
 /// The f32 spacing at `exact` (the smallest subnormal for results that round to 0).
 fn ulp_at(exact: f64) -> f64 {
@@ -33,7 +28,7 @@ fn exp_is_within_one_ulp_of_the_exact_value() {
         .filter(|x| (-103.9..88.72).contains(x))
         .collect();
     assert!(xs.len() > 8_000_000, "sample of {} values", xs.len());
-    let got = to_vec(tensor(&xs).exp());
+    let got = to_vec(vector(&xs).exp());
     let mut worst = (0.0f64, 0.0f32);
     for (&x, &g) in xs.iter().zip(&got) {
         let exact = (x as f64).exp();
@@ -67,13 +62,13 @@ fn exp_special_values() {
         (1.0, std::f32::consts::E),
     ];
     let xs: Vec<f32> = cases.iter().map(|c| c.0).chain([f32::NAN]).collect();
-    let got = to_vec(tensor(&xs).exp());
+    let got = to_vec(vector(&xs).exp());
     for ((x, want), g) in cases.iter().zip(&got) {
         assert_eq!(g.to_bits(), want.to_bits(), "exp({x:e}) = {g:e}, expected {want:e}");
     }
     assert!(got[cases.len()].is_nan(), "exp(NaN) = {}", got[cases.len()]);
     // The largest finite result: e^88.72 = 3.3931806e38.
-    assert_eq!(to_vec(tensor(&[88.72]).exp())[0], 3.393_180_6e38);
+    assert_eq!(to_vec(vector(&[88.72]).exp())[0], 3.393_180_6e38);
 }
 
 #[test]
@@ -81,15 +76,15 @@ fn exp_gives_the_same_bits_on_every_path() {
     // Large enough to be split across threads, with a ragged tail for the vector loop.
     const N: usize = 3 * 32 * 1024 + 17;
     let xs: Vec<f32> = (0..N).map(|i| ((i * 7919) % 4001) as f32 / 40.0 - 60.0).collect();
-    let in_place = to_vec(tensor(&xs).exp());
-    let shared = tensor(&xs);
+    let in_place = to_vec(vector(&xs).exp());
+    let shared = vector(&xs);
     let kept = shared.clone();
     assert_eq!(to_vec(shared.exp()), in_place, "into a new buffer");
     assert_eq!(to_vec(kept), xs, "the shared input is unchanged");
-    assert_eq!(to_vec(tensor(&xs).slice([5..N]).exp()), in_place[5..], "a view at an offset");
+    assert_eq!(to_vec(vector(&xs).slice([5..N]).exp()), in_place[5..], "a view at an offset");
     // A transposed view: element by element through the same function.
     let (rows, cols) = (97, 1013);
-    let matrix = Tensor::<2>::from_data(TensorData::new(xs[..rows * cols].to_vec(), [rows, cols]), &device());
+    let matrix = tensor(&xs[..rows * cols], [rows, cols]);
     let transposed = to_vec(matrix.transpose().exp());
     for r in 0..rows {
         for c in 0..cols {
@@ -102,7 +97,7 @@ fn exp_gives_the_same_bits_on_every_path() {
 fn softmax_and_sigmoid_stay_accurate() {
     let (rows, cols) = (64, 1000);
     let xs: Vec<f32> = (0..rows * cols).map(|i| ((i * 7919) % 2003) as f32 / 100.0 - 10.0).collect();
-    let matrix = Tensor::<2>::from_data(TensorData::new(xs.clone(), [rows, cols]), &device());
+    let matrix = tensor(&xs, [rows, cols]);
     let got = to_vec(softmax(matrix, 1));
     // Each exponential within 1 ulp, the row sum in f32 within (cols - 1) eps / 2 relative
     // (sequential summation), the division one more rounding.
@@ -115,7 +110,7 @@ fn softmax_and_sigmoid_stay_accurate() {
             assert!((g as f64 - exact).abs() <= tolerance * exact, "softmax: {g:e}, exact {exact:e}");
         }
     }
-    let s = to_vec(sigmoid(tensor(&xs)));
+    let s = to_vec(sigmoid(vector(&xs)));
     for (&x, &g) in xs.iter().zip(&s) {
         let exact = 1.0 / (1.0 + (-(x as f64)).exp());
         // exp within 1 ulp, then an add and a division: 3 eps relative.

@@ -9,21 +9,12 @@
 
 mod common;
 
-use burn::tensor::{Tensor, TensorData};
-use common::{device, to_vec};
+use common::{spread as values, tensor, to_vec};
 
 /// Rows: three blocks of 64, a partial block, and a remainder of 3 for the four-row passes.
 const K: usize = 3 * 64 + 11;
 /// Columns: more than one 4096-column tile.
 const N: usize = 4096 + 37;
-
-fn values(n: usize, seed: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919 + seed * 104_729) % 2003) as f32 / 997.0 - 1.0).collect()
-}
-
-fn tensor<const D: usize>(values: &[f32], shape: [usize; D]) -> Tensor<D> {
-    Tensor::from_data(TensorData::new(values.to_vec(), shape), &device())
-}
 
 /// `x · w` for `w: [k, n]` row-major, in the order the row-major path documents.
 fn host_rows(x: &[f32], w: &[f32], n: usize) -> Vec<f32> {
