@@ -106,7 +106,7 @@ fn test_backends(args: &[String]) -> Result<(), String> {
     if extra.is_empty() {
         return Err("test: name the backend(s) to add with --backend (flex, ndarray and wgpu run in `cargo test --workspace`)".into());
     }
-    let features: Vec<String> = extra.iter().map(|b| format!("llm-model/{b}")).collect();
+    let features: Vec<String> = extra.iter().flat_map(|b| [format!("llm-model/{b}"), format!("llm-train/{b}")]).collect();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use llm_model::Backend;
+use crate::backend::Backend;
 
 /// Build, run and convert GPT models on Burn.
 #[derive(Debug, Parser)]
@@ -212,7 +212,7 @@ pub struct TrainArgs {
     /// run.keep_checkpoints, lora.rank).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Run directory (default: runs/<config name>).
+    /// Run directory (default: runs/NAME, NAME being the config file's name).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Start from a model directory (e.g. GPT-2) instead of a fresh model.

@@ -1,12 +1,17 @@
-//! `llm`: tokenize, generate, perplexity and convert, on any compiled-in Burn backend.
+//! `llm`: every command of the toolkit, on any compiled-in Burn backend. The process-wide
+//! policies live here and nowhere else: which backend (`backend`), the allocator
+//! (`block_cache`) and the thread every command runs on (`threads`).
 
+mod backend;
+mod block_cache;
 mod cli;
 mod commands;
+mod threads;
 
-use llm_model::block_cache::BlockCache;
+use block_cache::BlockCache;
 
 /// Large tensors freed by one step are reused by the next instead of being mapped and
-/// page-faulted afresh (see `llm_model::block_cache`); `LLM_BLOCK_CACHE_MIB` sets its limit
+/// page-faulted afresh (see `block_cache`); `LLM_BLOCK_CACHE_MIB` sets its limit
 /// (default: on for flex and ndarray, off for backends whose tensors live elsewhere).
 #[global_allocator]
 static ALLOC: BlockCache = BlockCache::new();
@@ -27,8 +32,8 @@ fn main() {
         std::process::exit(1);
     }
     // The command runs on one of the pool's threads, which then takes part in every
-    // multithreaded operation of the CPU backends (see `llm_train::threads`).
-    if let Err(err) = llm_train::threads::on_pool(|| commands::run(cli)) {
+    // multithreaded operation of the CPU backends (see `threads`).
+    if let Err(err) = threads::on_pool(|| commands::run(cli)) {
         // One line on stderr, non-zero exit: the contract of every command.
         let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
         eprintln!("error: {}", chain.join(": ").replace('\n', " "));
@@ -56,7 +61,7 @@ fn subcommand_seed_given(matches: &clap::ArgMatches) -> bool {
 /// live in this process's heap, `BlockCache::DEFAULT_LIMIT`; elsewhere (LibTorch, GPUs) off,
 /// since only host-side buffers pass through this allocator: tch's train-124m peaked at
 /// 4602-4715 MiB with the cache (PyTorch 4522-4575) and 3996 without, at the same speed.
-fn set_block_cache_limit(backend: llm_model::Backend) -> Result<(), String> {
+fn set_block_cache_limit(backend: backend::Backend) -> Result<(), String> {
     let Ok(value) = std::env::var("LLM_BLOCK_CACHE_MIB") else {
         if !backend.in_process() {
             ALLOC.set_limit(0);

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
+use llm_data::Tokenizer;
 use llm_model::GptConfig;
+use llm_model::generation::{GenerateOptions, generate, strip_stop};
 use llm_model::weights::{load_model, save_hf_dir};
 
 fn model_fixture(name: &str) -> PathBuf {
@@ -31,6 +33,16 @@ fn tiny_model_dir() -> tempfile::TempDir {
     let gpt = config.init(&burn::tensor::Device::flex()).unwrap();
     save_hf_dir(&gpt, dir.path()).unwrap();
     dir
+}
+
+/// The greedy continuation of `prompt` by the model in `dir`, computed here through the
+/// library, as `llm generate` prints it (without the end-of-text token, then a newline).
+fn greedy_text(dir: &Path, prompt: &str, max_new_tokens: usize) -> String {
+    let gpt = load_model(dir, &burn::tensor::Device::flex()).unwrap();
+    let tokenizer = Tokenizer::gpt2();
+    let options = GenerateOptions { max_new_tokens, stop_token: tokenizer.end_of_text(), ..Default::default() };
+    let ids = strip_stop(generate(&gpt, &tokenizer.encode(prompt), &options, |_| {}), options.stop_token);
+    format!("{}\n", tokenizer.decode(&ids))
 }
 
 #[test]
@@ -60,7 +72,7 @@ fn generate_is_reproducible_and_the_cache_changes_nothing() {
     let m = model.path().to_str().unwrap();
     let base = ["generate", "--model", m, "--prompt", "Every effort moves you", "--max-new-tokens", "40"];
     let greedy = ok(&base);
-    assert!(!greedy.trim().is_empty());
+    assert_eq!(greedy, greedy_text(model.path(), "Every effort moves you", 40), "the library's greedy tokens");
     assert_eq!(greedy, ok(&[&base[..], &["--no-cache"]].concat()), "greedy with and without KV cache");
     let sample = |seed: &str| ok(&[&base[..], &["--temperature", "1.0", "--top-k", "50", "--top-p", "0.95", "--seed", seed]].concat());
     assert_eq!(sample("7"), sample("7"), "same seed, same sample");
@@ -91,10 +103,16 @@ fn perplexity_prints_tokens_loss_and_perplexity() {
 #[test]
 fn presets_build_a_fresh_seeded_model() {
     // Chapter 4: the book's GPTModel, untrained, generating from a prompt.
-    let run = |seed: &str| ok(&["generate", "--model", "gpt-config-124m", "--prompt", "Hello, I am", "--max-new-tokens", "4", "--seed", seed]);
-    let text = run("123");
-    assert!(!text.trim().is_empty());
-    assert_eq!(text, run("123"), "a seed fixes the initialisation");
+    let run = |model: &str, seed: &str| ok(&["generate", "--model", model, "--prompt", "Hello, I am", "--max-new-tokens", "4", "--seed", seed]);
+    let text = run("gpt-config-124m", "123");
+    // `convert` of the same preset and seed writes the same fresh model: its directory
+    // continues the prompt with the same tokens, and another seed gives another model.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("untrained");
+    ok(&["convert", "--model", "gpt-config-124m", "--seed", "123", "--out", saved.to_str().unwrap()]);
+    assert_eq!(text, run(saved.to_str().unwrap(), "7"), "a seed fixes the initialisation");
+    assert_eq!(text, greedy_text(&saved, "Hello, I am", 4));
+    assert_ne!(text, run("gpt-config-124m", "124"), "another seed, another model");
     let out = ok(&["perplexity", "--model", "gpt2-small", "--file", &verdict(), "--context", "32", "--batch-size", "8"]);
     assert!(out.contains("tokens=5144"), "{out}");
     let err = fails(&["generate", "--model", "gpt7", "--prompt", "x"]);
@@ -168,7 +186,7 @@ fn train_writes_a_run_directory() {
     let model = load_model(&out.join("model"), &burn::tensor::Device::flex()).unwrap();
     assert_eq!((model.config().emb_dim, model.config().context_length), (32, 32));
     let text = ok(&["generate", "--model", &format!("{out_s}/model"), "--prompt", "Every effort", "--max-new-tokens", "3"]);
-    assert!(!text.is_empty());
+    assert_eq!(text, greedy_text(&out.join("model"), "Every effort", 3), "the saved model generates as the library does");
 }
 
 #[test]

@@ -81,13 +81,13 @@ pub fn gelu_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 
 #[cfg(test)]
 mod tests {
-    use burn::tensor::{Tensor, TensorData};
+    use burn::tensor::{Device, Tensor, TensorData};
 
     use super::gelu_tanh;
 
     #[test]
     fn gelu_tanh_equals_the_tanh_formula() {
-        let device = crate::Backend::Flex.device().unwrap();
+        let device = Device::flex();
         let xs: Vec<f32> = (-400..=400).map(|i| i as f32 * 0.025).collect(); // -10..10
         let expected: Vec<f32> = xs
             .iter()

@@ -10,15 +10,10 @@ pub fn device() -> Device {
     Device::flex()
 }
 
-/// Every backend compiled into this test build, as (name, device), except those named in
-/// `LLM_TEST_SKIP_BACKENDS` (comma-separated, e.g. `wgpu` on a machine without Vulkan).
-pub fn test_backends() -> Vec<(String, Device)> {
-    let skip = std::env::var("LLM_TEST_SKIP_BACKENDS").unwrap_or_default();
-    llm_model::Backend::compiled_except(&skip)
-        .into_iter()
-        .map(|b| (b.to_string(), b.device().expect("compiled in")))
-        .collect()
-}
+#[path = "support/devices.rs"]
+mod devices;
+#[allow(unused_imports)] // not every test file runs on every backend
+pub use devices::test_backends;
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
@@ -60,21 +55,6 @@ pub fn reference(dir: &Path) -> Reference {
 
 pub fn ids(data: &[i64], shape: [usize; 2], device: &Device) -> Tensor<2, Int> {
     Tensor::from_data(TensorData::new(data.to_vec(), shape), device)
-}
-
-/// A flex tensor of `shape` holding `values` in row-major order.
-pub fn tensor<const D: usize>(values: &[f32], shape: [usize; D]) -> Tensor<D> {
-    Tensor::from_data(TensorData::new(values.to_vec(), shape), &device())
-}
-
-/// A flex vector holding `values`.
-pub fn vector(values: &[f32]) -> Tensor<1> {
-    tensor(values, [values.len()])
-}
-
-/// `n` deterministic values spread over about [-1, 1]; `seed` picks another sequence.
-pub fn spread(n: usize, seed: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919 + seed * 104_729) % 2003) as f32 / 997.0 - 1.0).collect()
 }
 
 pub fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {

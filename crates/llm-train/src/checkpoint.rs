@@ -10,16 +10,13 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::store::ModuleRecord;
-use burn::tensor::Device;
 use llm_data::Tokenizer;
-use llm_model::{Gpt, GptConfig};
+use llm_model::GptConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::CausalLm;
-use crate::classify::ClassifierState;
 use crate::error::TrainError;
+use crate::position::Position;
 use crate::torch_replay::DrawPosition;
-use crate::train_loop::Position;
 
 pub const CHECKPOINTS_DIR: &str = "checkpoints";
 const STATE_FILE: &str = "state.json";
@@ -42,9 +39,10 @@ pub struct TrainingState {
     pub model: GptConfig,
     /// `gpt2`, or `tokenizer.json` when the checkpoint holds the run's own tokenizer.
     pub tokenizer: String,
-    /// For a classifier: its head, pooling, adapters and trainable parts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub classifier: Option<ClassifierState>,
+    /// What the recipe needs to rebuild its model around the architecture before loading
+    /// the weights (a classifier's head, pooling and adapters), in the recipe's own form.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "classifier")]
+    pub recipe: Option<serde_json::Value>,
     /// PyTorch's generator's position, for a run that replays the book's draws.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub torch_draws: Option<DrawPosition>,
@@ -52,7 +50,7 @@ pub struct TrainingState {
 
 impl TrainingState {
     /// The state of a run at `position` (the scheduler's position is the step).
-    pub fn at(position: &Position, model: GptConfig, tokenizer: &Tokenizer, classifier: Option<ClassifierState>) -> Self {
+    pub fn at(position: &Position, model: GptConfig, tokenizer: &Tokenizer, recipe: Option<serde_json::Value>) -> Self {
         Self {
             step: position.step,
             epoch: position.epoch,
@@ -61,8 +59,19 @@ impl TrainingState {
             scheduler_step: position.step,
             model,
             tokenizer: tokenizer_kind(tokenizer),
-            classifier,
+            recipe,
             torch_draws: position.torch_draws,
+        }
+    }
+
+    /// Where the run stood.
+    pub fn position(&self) -> Position {
+        Position {
+            step: self.step,
+            epoch: self.epoch,
+            batches_in_epoch: self.batches_in_epoch,
+            tokens_seen: self.tokens_seen,
+            torch_draws: self.torch_draws,
         }
     }
 }
@@ -146,14 +155,9 @@ impl Checkpoint {
         })
     }
 
-    /// The model, built from the recorded architecture on `device` and loaded with the
-    /// checkpoint's weights (and parameter ids, which the optimizer state refers to).
-    pub fn load_model(&self, device: &Device) -> Result<Gpt, TrainError> {
-        // The pretraining loop checkpoints its objective, `CausalLm { gpt }`.
-        Ok(self.load_into(CausalLm::new(self.state.model.init(device)?))?.gpt)
-    }
 
-    /// `module` (built with the checkpoint's architecture) with the checkpoint's weights.
+    /// `module` (built with the checkpoint's architecture) with the checkpoint's weights
+    /// (and parameter ids, which the optimizer state refers to).
     pub fn load_into<M: Module>(&self, module: M) -> Result<M, TrainError> {
         let path = self.dir.join(MODEL_FILE);
         let record = ModuleRecord::load(&path).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?;

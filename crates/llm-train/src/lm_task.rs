@@ -10,10 +10,11 @@ use llm_data::Tokenizer;
 use llm_data::dataset::LmBatch;
 use llm_model::generation::{GenerateOptions, generate, strip_stop};
 
+use llm_model::GptConfig;
+
 use crate::CausalLm;
-use crate::checkpoint::TrainingState;
 use crate::error::TrainError;
-use crate::train_loop::{Position, TrainTask};
+use crate::train_task::TrainTask;
 
 pub struct LmTask {
     pub tokenizer: Tokenizer,
@@ -62,8 +63,8 @@ impl TrainTask for LmTask {
         Ok(Some(line))
     }
 
-    fn state(&self, model: &CausalLm, position: &Position) -> TrainingState {
-        TrainingState::at(position, model.gpt.config().clone(), &self.tokenizer, None)
+    fn model_config(model: &CausalLm) -> GptConfig {
+        model.gpt.config().clone()
     }
 
     fn tokenizer(&self) -> &Tokenizer {

@@ -4,7 +4,6 @@ use std::time::Instant;
 
 use burn::data::dataset::Dataset;
 use burn::tensor::Device;
-use burn::train::Learner;
 use llm_data::Tokenizer;
 use llm_data::corpus::{DataDir, read_text_file};
 use llm_data::dataset::{
@@ -13,12 +12,11 @@ use llm_data::dataset::{
 
 use crate::dashboard_metrics::lm_metrics;
 use crate::error::TrainError;
-use crate::lr_scheduler::ScheduleLr;
 use crate::lm_task::LmTask;
+use crate::run_dir::save_model_and_plot;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, save_model_and_plot, start_run};
+use crate::run_setup::{RunStart, init_from, train};
 use crate::torch_replay::{shared_generator, with_torch_dropout};
-use crate::train_loop::{TrainLoop, supervised_training};
 use crate::{CausalLm, ExperimentConfig};
 
 /// Where and how a pretraining run happens, besides its [`ExperimentConfig`].
@@ -55,59 +53,36 @@ pub struct PretrainSummary {
 /// directory.
 pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<PretrainSummary, TrainError> {
     let started = Instant::now();
-    let out = &options.out;
-    let (checkpoint, ad) = start_run(config, options)?;
-    let device = options.device.clone();
     let torch = shared_generator(config);
-    let (gpt, tokenizer) = match &checkpoint {
-        Some(c) => {
-            tracing::info!(dir = %c.dir.display(), step = c.state.step, "resuming");
-            (with_torch_dropout(c.load_model(&ad)?, torch.as_ref()), c.tokenizer()?)
-        }
-        None => initial_model(config, init_from(config, options).as_deref(), &ad, torch.as_ref())?,
-    };
-    let context = match (init_from(config, options).is_some(), config.model.context_length) {
-        (true, Some(c)) => c.min(gpt.config().context_length),
-        _ => gpt.config().context_length,
+    let (mut start, gpt) = RunStart::new(config, options, torch.as_ref())?;
+    let model = start.resume(CausalLm::new(gpt))?;
+    let model = CausalLm::new(with_torch_dropout(model.gpt, torch.as_ref()));
+    let context = match (init_from(config, options).is_some(), config.model.context_length()?) {
+        (true, Some(c)) => c.min(model.gpt.config().context_length),
+        _ => model.gpt.config().context_length,
     };
     let stride = config.data.stride.unwrap_or(context);
 
-    let file = data_file(config, options)?;
-    let (train_tokens, val_tokens) = token_splits(config, &file, &tokenizer)?;
+    let file = start.data_file.clone();
+    let (train_tokens, val_tokens) = token_splits(config, &file, &start.tokenizer)?;
     let windows = |tokens: Arc<dyn TokenSource>, name: &str| {
         LmWindows::from_source(tokens, context, stride)
             .map_err(|e| TrainError::Invalid(format!("{}: {name} split: {e}", file.display())))
     };
     let train_ds = windows(train_tokens, "training")?;
     let val_ds = windows(val_tokens, "validation")?;
-    let batch_size = config.data.batch_size;
-    let batches_per_epoch = Dataset::len(&train_ds) / batch_size;
-    if batches_per_epoch == 0 {
-        return Err(TrainError::Invalid(format!(
-            "{}: the training split has {} windows of {context} tokens, fewer than one batch of {batch_size}",
-            file.display(),
-            Dataset::len(&train_ds)
-        )));
-    }
-
-    let loaders = RunLoaders::new(train_ds, val_ds, LmBatcher, config, &ad, &device, torch.as_ref());
+    let batches_per_epoch = start.batches_per_epoch(config, Dataset::len(&train_ds), &format!("windows of {context} tokens"))?;
+    let loaders = RunLoaders::new(train_ds, val_ds, LmBatcher, config, &start.ad, &start.device, torch.as_ref());
     tracing::info!(context, stride, "pretraining");
-    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
-    let plan = Arc::new(plan);
-    let task = Arc::new(LmTask {
-        tokenizer: tokenizer.clone(),
+    let task = LmTask {
+        tokenizer: start.tokenizer.clone(),
         sample_prompt: config.run.sample_prompt.clone(),
         sample_tokens: config.run.sample_tokens,
-        samples_path: out.join("samples.txt"),
-    });
-    let model = CausalLm::new(gpt);
-    // Logging goes where the caller's tracing subscriber sends it (the CLI: stderr).
-    let result = lm_metrics(supervised_training(out, loaders.train, loaders.valid, TrainLoop { plan: plan.clone(), task }))
-        .num_epochs(config.run.epochs)
-        .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
-    let model = plan.outcome(result)?;
+        samples_path: options.out.join("samples.txt"),
+    };
+    let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, lm_metrics)?;
 
-    let model_dir = save_model_and_plot(out, &model.gpt, &tokenizer)?;
+    let model_dir = save_model_and_plot(&options.out, &model.gpt, &start.tokenizer)?;
     let (last, val_loss) = plan.last_step()?;
     Ok(PretrainSummary {
         steps: last.step,

@@ -1,43 +1,122 @@
-//! What every recipe does before its first step: the run directory, the resolved config,
-//! seeding, the starting model, the data file, the optimizer, the schedule and the loop's
-//! plan (fresh or from the newest checkpoint).
+//! What every recipe does around its own part: the start of a run (`RunStart`: the run
+//! directory, seeding, the network and tokenizer, the data file, a checkpoint to resume
+//! from) and the loop itself (`train`: optimizer, schedule, plan, Burn's Learner).
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
+use burn::train::{Learner, SupervisedTraining};
 use llm_data::Tokenizer;
+use llm_model::weights::load_model;
 use llm_model::{Gpt, SharedTorchGenerator};
-use llm_model::weights::{load_model, save_hf_dir, write_atomically};
 
-use crate::checkpoint::{CHECKPOINTS_DIR, Checkpoint, latest_checkpoint};
+use crate::checkpoint::Checkpoint;
+use crate::config::RngSource;
 use crate::error::TrainError;
 use crate::fused_adamw::FusedAdamW;
-use crate::metrics_csv::{MetricsCsv, read_metrics};
-use crate::plot::plot_losses;
+use crate::loop_plan::LoopPlan;
+use crate::lr_scheduler::ScheduleLr;
+use crate::metrics_csv::MetricsCsv;
+use crate::run_dir::open_run_dir;
 use crate::run_loaders::RunLoaders;
-use crate::train_loop::LoopPlan;
-use crate::config::RngSource;
-use crate::torch_replay::with_torch_dropout;
+use crate::train_loop::{TrainLoop, supervised_training};
+use crate::train_task::TrainTask;
 use crate::{ExperimentConfig, LrSchedule, PretrainOptions};
 
-/// Prepares `options.out` (see [`prepare_run_dir`]), writes the resolved `config.toml`,
-/// and seeds the autodiff device it returns with the checkpoint to resume from.
-pub(crate) fn start_run(config: &ExperimentConfig, options: &PretrainOptions) -> Result<(Option<Checkpoint>, Device), TrainError> {
-    let out = &options.out;
-    let checkpoint = prepare_run_dir(out, options)?;
-    let resolved = toml::to_string(config).map_err(|e| TrainError::Invalid(e.to_string()))?;
-    write_atomically(&out.join("config.toml"), resolved.as_bytes())?;
-    let ad = options.device.clone().autodiff();
-    // A resumed run reseeds by its step: dropout masks then differ from an uninterrupted
-    // run's (the backend's generator state is not saved); without dropout it is exact.
-    ad.seed(config.seed.wrapping_add(checkpoint.as_ref().map_or(0, |c| c.state.step as u64)));
-    Ok((checkpoint, ad))
+/// Where a recipe's run starts.
+pub(crate) struct RunStart {
+    /// The newest complete checkpoint when resuming; [`train`] takes it.
+    pub checkpoint: Option<Checkpoint>,
+    /// The training device with autodiff, seeded.
+    pub ad: Device,
+    /// The same device without autodiff, for evaluation.
+    pub device: Device,
+    pub tokenizer: Tokenizer,
+    /// The text or records to train on.
+    pub data_file: PathBuf,
+}
+
+impl RunStart {
+    /// Prepares `options.out` and writes the resolved `config.toml`, seeds the device, and
+    /// builds the network to train: of the checkpoint's architecture (its weights come with
+    /// [`RunStart::resume`]), `init_from`'s model, or a fresh one of the config's; with
+    /// `torch` (PyTorch's generator, `rng = "torch"`) a fresh one draws the book's initial
+    /// weights.
+    pub fn new(
+        config: &ExperimentConfig,
+        options: &PretrainOptions,
+        torch: Option<&SharedTorchGenerator>,
+    ) -> Result<(Self, Gpt), TrainError> {
+        let checkpoint = open_run_dir(config, options)?;
+        let ad = options.device.clone().autodiff();
+        // A resumed run reseeds by its step: dropout masks then differ from an uninterrupted
+        // run's (the backend's generator state is not saved); without dropout it is exact.
+        ad.seed(config.seed.wrapping_add(checkpoint.as_ref().map_or(0, |c| c.state.step as u64)));
+        let (gpt, tokenizer) = match &checkpoint {
+            Some(c) => {
+                tracing::info!(dir = %c.dir.display(), step = c.state.step, "resuming");
+                (c.state.model.init(&ad)?, c.tokenizer()?)
+            }
+            None => initial_model(config, init_from(config, options).as_deref(), &ad, torch)?,
+        };
+        let start = Self { checkpoint, ad, device: options.device.clone(), tokenizer, data_file: data_file(config, options)? };
+        Ok((start, gpt))
+    }
+
+    /// `model` (built around the network [`RunStart::new`] gave) with the checkpoint's
+    /// weights when resuming.
+    pub fn resume<M: Module>(&self, model: M) -> Result<M, TrainError> {
+        match &self.checkpoint {
+            Some(c) => c.load_into(model),
+            None => Ok(model),
+        }
+    }
+
+    /// Full batches per epoch of `examples` training examples (a final partial batch is
+    /// dropped); an error naming the data file when there is not one (`what` says what the
+    /// examples are: "texts", "windows of 128 tokens").
+    pub fn batches_per_epoch(&self, config: &ExperimentConfig, examples: usize, what: &str) -> Result<usize, TrainError> {
+        let batch_size = config.data.batch_size;
+        match examples / batch_size {
+            0 => Err(TrainError::Invalid(format!(
+                "{}: the training split has {examples} {what}, fewer than one batch of {batch_size}",
+                self.data_file.display()
+            ))),
+            batches => Ok(batches),
+        }
+    }
+}
+
+/// Trains `model` with `task`'s part of the loop on `loaders` (`batches_per_epoch` full
+/// batches an epoch) through Burn's Learner, with the dashboard metrics `metrics` adds;
+/// returns the trained model and the loop's plan (its last step's metrics).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn train<T: TrainTask>(
+    config: &ExperimentConfig,
+    options: &PretrainOptions,
+    start: &mut RunStart,
+    loaders: RunLoaders<T::Batch>,
+    batches_per_epoch: usize,
+    task: T,
+    model: T::Model,
+    metrics: impl FnOnce(SupervisedTraining<T::Model>) -> SupervisedTraining<T::Model>,
+) -> Result<(T::Model, Arc<LoopPlan<T::Batch>>), TrainError> {
+    let (plan, schedule) = loop_plan(config, options, &start.ad, start.checkpoint.take(), batches_per_epoch, &loaders)?;
+    let plan = Arc::new(plan);
+    let train_loop = TrainLoop { plan: plan.clone(), task: Arc::new(task) };
+    // Logging goes where the caller's tracing subscriber sends it (the CLI: stderr).
+    let result = metrics(supervised_training(&options.out, loaders.train, loaders.valid, train_loop))
+        .num_epochs(config.run.epochs)
+        .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
+    let model = plan.outcome(result)?;
+    Ok((model, plan))
 }
 
 /// `--data-file`, else the config's `data.file`, else its data set from the data directory.
-pub(crate) fn data_file(config: &ExperimentConfig, options: &PretrainOptions) -> Result<PathBuf, TrainError> {
+fn data_file(config: &ExperimentConfig, options: &PretrainOptions) -> Result<PathBuf, TrainError> {
     Ok(match (&options.data_file, &config.data.file) {
         (Some(f), _) => f.clone(),
         (None, Some(f)) => PathBuf::from(f),
@@ -47,8 +126,7 @@ pub(crate) fn data_file(config: &ExperimentConfig, options: &PretrainOptions) ->
 
 /// The loop's plan and learning-rate schedule for a run of `batches_per_epoch` batches per
 /// epoch; the optimizer state and `metrics.csv` continue from `checkpoint` when resuming.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn loop_plan<B>(
+fn loop_plan<B>(
     config: &ExperimentConfig,
     options: &PretrainOptions,
     ad: &Device,
@@ -96,36 +174,6 @@ pub(crate) fn loop_plan<B>(
     Ok((plan, schedule))
 }
 
-/// Creates the run directory; returns the checkpoint to resume from. A fresh run refuses a
-/// directory holding an earlier run's checkpoints unless told to overwrite them.
-pub(crate) fn prepare_run_dir(out: &Path, options: &PretrainOptions) -> Result<Option<Checkpoint>, TrainError> {
-    std::fs::create_dir_all(out).map_err(|e| TrainError::io(out, e))?;
-    let latest = latest_checkpoint(out)?;
-    match (options.resume, latest) {
-        (true, Some(c)) => Ok(Some(c)),
-        (true, None) => Err(TrainError::Invalid(format!(
-            "{}: no complete checkpoint to resume from (run without --resume to start)",
-            out.join(CHECKPOINTS_DIR).display()
-        ))),
-        (false, Some(c)) if !options.overwrite => Err(TrainError::Invalid(format!(
-            "{} already holds a run (checkpoint at step {}): continue it with --resume, or start over with --overwrite",
-            out.display(),
-            c.state.step
-        ))),
-        (false, _) => {
-            for old in [CHECKPOINTS_DIR, "samples.txt", "loss.png"] {
-                let path = out.join(old);
-                let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-                match removed {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(TrainError::io(&path, e)),
-                    _ => {}
-                }
-            }
-            Ok(None)
-        }
-    }
-}
-
 /// PyTorch's AdamW: eps 1e-8, betas (0.9, 0.999), decoupled weight decay on every parameter
 /// (fused into one pass per parameter on flex).
 pub fn adamw(config: &ExperimentConfig) -> ModuleOptimizer {
@@ -140,8 +188,8 @@ pub(crate) fn init_from(config: &ExperimentConfig, options: &PretrainOptions) ->
 
 /// The model a fresh run starts from: `init_from`'s, else a new one of the config's; with
 /// `torch` (PyTorch's generator, `rng = "torch"`) a new one draws the book's initial
-/// weights, and either draws its dropout masks from it.
-pub(crate) fn initial_model(
+/// weights.
+fn initial_model(
     config: &ExperimentConfig,
     init_from: Option<&Path>,
     device: &Device,
@@ -152,7 +200,7 @@ pub(crate) fn initial_model(
             "rng = \"torch\" replays the book's pretraining loop and is for `llm train` only; fine-tuning draws from Burn's generators (rng = \"burn\")".into(),
         ));
     }
-    let (gpt, tokenizer) = match init_from {
+    match init_from {
         Some(dir) => {
             if !dir.exists() {
                 return Err(TrainError::Invalid(format!(
@@ -161,11 +209,11 @@ pub(crate) fn initial_model(
                 )));
             }
             let gpt = load_model(dir, device)?;
-            let gpt = match config.model.dropout {
+            let gpt = match config.model.dropout()? {
                 Some(p) => gpt.with_dropout(p),
                 None => gpt,
             };
-            (gpt, Tokenizer::for_model_dir(dir)?)
+            Ok((gpt, Tokenizer::for_model_dir(dir)?))
         }
         None => {
             let model = config.model_config()?;
@@ -173,14 +221,13 @@ pub(crate) fn initial_model(
                 Some(generator) => model.init_torch(&mut generator.lock().expect("torch generator lock"), device)?,
                 None => model.init(device)?,
             };
-            (gpt, Tokenizer::gpt2())
+            Ok((gpt, Tokenizer::gpt2()))
         }
-    };
-    Ok((with_torch_dropout(gpt, torch), tokenizer))
+    }
 }
 
 /// The config's schedule over a run of `total_steps`.
-pub(crate) fn schedule(config: &ExperimentConfig, total_steps: usize) -> LrSchedule {
+fn schedule(config: &ExperimentConfig, total_steps: usize) -> LrSchedule {
     let s = &config.schedule;
     let peak = config.optimizer.lr;
     let warmup_steps = s
@@ -199,19 +246,4 @@ pub(crate) fn schedule(config: &ExperimentConfig, total_steps: usize) -> LrSched
             }
         }
     }
-}
-
-/// `out/loss.png`, drawn from the run's `metrics.csv`.
-pub(crate) fn plot_run(out: &Path) -> Result<(), TrainError> {
-    plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))
-}
-
-/// The end of a language-model run: `out/model` (Hugging Face files and the tokenizer) and
-/// `out/loss.png`; returns the model directory.
-pub(crate) fn save_model_and_plot(out: &Path, gpt: &Gpt, tokenizer: &Tokenizer) -> Result<PathBuf, TrainError> {
-    let model_dir = out.join("model");
-    save_hf_dir(gpt, &model_dir)?;
-    tokenizer.save_to_dir(&model_dir)?;
-    plot_run(out)?;
-    Ok(model_dir)
 }

@@ -1,164 +1,31 @@
 //! The training loop of every recipe (pretraining, fine-tuning) as a Burn
-//! `SupervisedLearningStrategy`, with what a recipe adds plugged in through [`TrainTask`].
+//! `SupervisedLearningStrategy`, with what a recipe adds plugged in through `TrainTask`.
+//!
+//! It reads as the book's `train_model_simple` (and nanoGPT's `train.py`) in named phases:
+//! for each epoch, for each batch, `Fit::accumulate` its gradients; when a step is due,
+//! `Fit::optimizer_step`, then `Fit::evaluate` and `Fit::log` it, then
+//! `Fit::checkpoint_if_due`; after the epoch, `Fit::validate_epoch` for the dashboard
+//! and the task's end-of-epoch work.
 
-use std::path::PathBuf;
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
-use burn::data::dataloader::DataLoader;
+use burn::data::dataloader::{DataLoader, Progress};
 use burn::module::Module;
 use burn::optim::{GradientsAccumulator, ModuleOptimizer};
-use burn::tensor::{Device, Tensor};
 use burn::train::{
-    EventProcessorTraining, InferenceStep, Interrupter, Learner, LearnerEvent, LearnerModel, SupervisedLearningStrategy,
+    EventProcessorTraining, InferenceStep, Interrupter, Learner, LearnerEvent, SupervisedLearningStrategy,
     SupervisedTrainingEventProcessor, TrainLoader, TrainStep, TrainingComponents, TrainingItem, ValidLoader,
 };
-use llm_data::Tokenizer;
-use llm_data::dataset::EpochOrder;
-use llm_model::SharedTorchGenerator;
 
 use crate::checkpoint::{TrainingState, save_checkpoint};
-use crate::error::TrainError;
-use crate::metrics_csv::{MetricsCsv, StepRecord};
-use crate::torch_replay::{DrawPosition, draws, seek};
-use crate::{LrSchedule, clip_global_norm, scale_gradients};
-
-/// What a recipe adds to the common loop: its model and batches, how a batch counts
-/// tokens and yields its loss, what happens after each epoch, and what a checkpoint holds.
-pub trait TrainTask: Send + Sync + 'static {
-    type Batch: Send + Clone + std::fmt::Debug + 'static;
-    type Model: LearnerModel + TrainStep<Input = Self::Batch> + InferenceStep<Input = Self::Batch> + Clone + Send;
-
-    /// Tokens a batch feeds the model (for throughput and `tokens_seen`).
-    fn batch_tokens(batch: &Self::Batch) -> usize;
-    fn train_loss(output: &<Self::Model as TrainStep>::Output) -> Tensor<1>;
-    fn valid_loss(output: &<Self::Model as InferenceStep>::Output) -> Tensor<1>;
-    /// After each epoch, on the model in evaluation mode (the book's sample or accuracy);
-    /// the returned line is printed when no dashboard owns the terminal.
-    fn end_of_epoch(&self, model: &Self::Model, epoch: usize, step: usize) -> Result<Option<String>, TrainError>;
-    /// At each evaluation step, after the losses, on the model in evaluation mode (DPO's
-    /// rewards); the returned line is printed like the evaluation line.
-    fn on_evaluation(&self, _model: &Self::Model, _epoch: usize, _step: usize) -> Result<Option<String>, TrainError> {
-        Ok(None)
-    }
-    /// The checkpoint state of `model` at `position`.
-    fn state(&self, model: &Self::Model, position: &Position) -> TrainingState;
-    /// The run's tokenizer (a checkpoint keeps a copy unless it is GPT-2's).
-    fn tokenizer(&self) -> &Tokenizer;
-}
-
-/// What the loop does besides stepping the optimizer.
-pub struct LoopPlan<B> {
-    pub device: Device,
-    pub run_dir: PathBuf,
-    pub schedule: LrSchedule,
-    /// Global gradient-norm limit (0: off), applied after the warm-up.
-    pub grad_clip: f64,
-    /// Batches whose gradients are averaged into one optimizer step.
-    pub grad_accumulation: usize,
-    /// Full batches per epoch (the training loader drops a final partial batch).
-    pub batches_per_epoch: usize,
-    pub eval_every: usize,
-    pub eval_batches: usize,
-    pub checkpoint_every: usize,
-    pub keep_checkpoints: usize,
-    pub max_steps: Option<usize>,
-    /// Sets the training order of each epoch (seeded, so that a resumed run reads the same).
-    pub train_order: EpochOrder,
-    /// Training batches for the periodic train-loss estimate, read in `train_eval_order`.
-    pub train_eval: Arc<dyn DataLoader<B>>,
-    pub val_eval: Arc<dyn DataLoader<B>>,
-    /// Set before each estimate (drawn from PyTorch's generator when replaying the book).
-    pub train_eval_order: EpochOrder,
-    pub val_eval_order: EpochOrder,
-    /// PyTorch's generator when the run replays the book's draws (`rng = "torch"`).
-    pub torch: Option<SharedTorchGenerator>,
-    pub csv: Mutex<MetricsCsv>,
-    /// The optimizer, with its state when resuming; the loop takes it.
-    pub optimizer: Mutex<Option<ModuleOptimizer>>,
-    /// Where a resumed run starts.
-    pub resume: Option<TrainingState>,
-    /// An error of ours (writing run files) that stopped the loop.
-    pub failure: Mutex<Option<TrainError>>,
-}
-
-impl<B> LoopPlan<B> {
-    fn fail(&self, error: TrainError, interrupter: &Interrupter) {
-        interrupter.stop(Some(&error.to_string()));
-        self.failure.lock().expect("failure lock").get_or_insert(error);
-    }
-
-    /// The error that stopped the loop, if one did.
-    pub fn take_failure(&self) -> Option<TrainError> {
-        self.failure.lock().expect("failure lock").take()
-    }
-
-    /// The trained model of a finished run, or what stopped it: an error of ours first (it
-    /// names the file), else Burn's.
-    pub fn outcome<M>(&self, result: burn::train::LearningResult<M>) -> Result<M, TrainError> {
-        if let Some(error) = self.take_failure() {
-            return Err(error);
-        }
-        match result.error {
-            Some(error) => Err(TrainError::Interrupted(error.to_string())),
-            None => Ok(result.model),
-        }
-    }
-
-    /// Fixes the order of the epoch `at` is in. A run replaying PyTorch's draws that resumes
-    /// into this epoch draws its order again from where the epoch started, then continues
-    /// from the checkpoint's position.
-    fn start_epoch(&self, at: &mut Position, resuming: bool) {
-        let Some(generator) = &self.torch else {
-            self.train_order.set_epoch(at.epoch);
-            return;
-        };
-        let resumed = at.torch_draws.filter(|_| resuming);
-        if let Some(p) = resumed {
-            seek(generator, p.epoch_start);
-        }
-        let epoch_start = draws(generator);
-        self.train_order.set_epoch(at.epoch);
-        match resumed {
-            Some(p) => seek(generator, p.now),
-            None => at.torch_draws = Some(DrawPosition { epoch_start, now: epoch_start }),
-        }
-    }
-
-    /// The last optimizer step's metrics row and the last validation loss.
-    pub fn last_step(&self) -> Result<(StepRecord, Option<f64>), TrainError> {
-        let csv = self.csv.lock().expect("csv lock");
-        let last = csv.last.clone().ok_or_else(|| TrainError::Invalid("no training step ran".into()))?;
-        Ok((last, csv.last_val_loss))
-    }
-}
-
-/// Where the loop stands.
-#[derive(Debug, Clone)]
-pub struct Position {
-    pub step: usize,
-    pub epoch: usize,
-    pub batches_in_epoch: usize,
-    pub tokens_seen: usize,
-    /// PyTorch's generator's position, when the run replays the book's draws.
-    pub torch_draws: Option<DrawPosition>,
-}
-
-impl Position {
-    fn start(resume: Option<&TrainingState>) -> Self {
-        match resume {
-            Some(s) => Self {
-                step: s.step,
-                epoch: s.epoch,
-                batches_in_epoch: s.batches_in_epoch,
-                tokens_seen: s.tokens_seen,
-                torch_draws: s.torch_draws,
-            },
-            None => Self { step: 0, epoch: 1, batches_in_epoch: 0, tokens_seen: 0, torch_draws: None },
-        }
-    }
-}
+use crate::loop_plan::LoopPlan;
+use crate::metrics_csv::StepRecord;
+use crate::position::Position;
+use crate::torch_replay::draws;
+use crate::train_task::TrainTask;
+use crate::{clip_global_norm, scale_gradients};
 
 /// The book's training loop (chapters 5–7): one optimizer step per batch (or per
 /// `grad_accumulation` batches), evaluation after the first step and every `eval_every`
@@ -170,38 +37,43 @@ pub struct TrainLoop<T: TrainTask> {
     pub task: Arc<T>,
 }
 
-impl<T: TrainTask> TrainLoop<T> {
-    fn evaluate(&self, model: &T::Model, loader: &dyn DataLoader<T::Batch>) -> Option<f64> {
-        let mut total = 0.0;
-        let mut n = 0;
-        for batch in loader.iter().take(self.plan.eval_batches) {
-            let out = InferenceStep::step(model, batch.ok()?);
-            total += T::valid_loss(&out).into_scalar::<f64>();
-            n += 1;
-        }
-        (n > 0).then(|| total / n as f64)
-    }
+/// Whether the loop goes on after a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
+}
 
-    fn end_of_epoch(&self, model: &T::Model, at: &Position, quiet: bool, interrupter: &Interrupter) {
-        match self.task.end_of_epoch(model, at.epoch, at.step) {
-            Ok(Some(line)) if !quiet => println!("{line}"),
-            Ok(_) => {}
-            Err(e) => self.plan.fail(e, interrupter),
-        }
-    }
+/// Gradients of the micro-batches read since the last optimizer step.
+struct Accumulation<M> {
+    gradients: GradientsAccumulator<M>,
+    batches: usize,
+    loss_sum: f64,
+    tokens: usize,
+    started: Instant,
+}
 
-    fn checkpoint(&self, model: &T::Model, optim: &ModuleOptimizer, at: &Position, interrupter: &Interrupter) {
-        let plan = &self.plan;
-        let mut at = at.clone();
-        if let (Some(generator), Some(p)) = (&plan.torch, at.torch_draws.as_mut()) {
-            p.now = draws(generator);
-        }
-        let state = self.task.state(model, &at);
-        let tokenizer = self.task.tokenizer();
-        if let Err(e) = save_checkpoint(&plan.run_dir, &state, model, optim, tokenizer, plan.keep_checkpoints) {
-            plan.fail(e, interrupter);
-        }
+impl<M> Accumulation<M> {
+    fn new() -> Self {
+        Self { gradients: GradientsAccumulator::new(), batches: 0, loss_sum: 0.0, tokens: 0, started: Instant::now() }
     }
+}
+
+/// One `fit`: the model and optimizer being trained, where the loop stands, and where its
+/// events go.
+struct Fit<'a, T: TrainTask> {
+    plan: &'a LoopPlan<T::Batch>,
+    task: &'a T,
+    /// `None` only while an optimizer step holds it: the step consumes the model, so that
+    /// flex's fused AdamW finds every parameter's buffer unshared and updates it in place.
+    model: Option<T::Model>,
+    optim: ModuleOptimizer,
+    processor: SupervisedTrainingEventProcessor<T::Model>,
+    interrupter: Interrupter,
+    at: Position,
+    last_checkpoint: usize,
+    /// On a terminal the dashboard owns the screen; elsewhere the book's lines are printed.
+    quiet: bool,
 }
 
 impl<T: TrainTask> SupervisedLearningStrategy<T::Model> for TrainLoop<T> {
@@ -213,151 +85,234 @@ impl<T: TrainTask> SupervisedLearningStrategy<T::Model> for TrainLoop<T> {
         dataloader_valid: ValidLoader<T::Model>,
         _starting_epoch: usize,
     ) -> (T::Model, SupervisedTrainingEventProcessor<T::Model>) {
-        let plan = &self.plan;
+        let plan = self.plan.as_ref();
         let train = dataloader_train.to_device(&plan.device);
         let valid = dataloader_valid.to_device(&plan.device.clone().inner());
         learner.fork(&plan.device);
-        let mut model = learner.model();
-        let mut optim = plan.optimizer.lock().expect("optimizer lock").take().expect("the plan holds an optimizer");
-        let mut processor = components.event_processor;
-        let interrupter = components.interrupter;
-        // On a terminal the dashboard owns the screen; elsewhere we print the book's lines.
-        let quiet = std::io::stdout().is_terminal();
-        let mut at = Position::start(plan.resume.as_ref());
+        let at = plan.start();
+        let mut fit = Fit {
+            plan,
+            task: self.task.as_ref(),
+            model: Some(learner.model()),
+            optim: plan.optimizer.lock().expect("optimizer lock").take().expect("the plan holds an optimizer"),
+            processor: components.event_processor,
+            interrupter: components.interrupter,
+            last_checkpoint: at.step,
+            at,
+            quiet: std::io::stdout().is_terminal(),
+        };
         let mut resuming = plan.resume.is_some();
-        let mut last_checkpoint = at.step;
-        let done = |step: usize| plan.max_steps.is_some_and(|max| step >= max);
-
-        'epochs: while at.epoch <= components.num_epochs && !done(at.step) {
-            let epoch = at.epoch;
-            plan.start_epoch(&mut at, std::mem::take(&mut resuming));
-            interrupter.fail_on_error(processor.process_train(LearnerEvent::StartSplit {
-                epoch_number: epoch,
-                total_items: train.num_items(),
-            }));
-            let mut iterator = train.iter();
-            // A resumed epoch skips the batches its checkpoint had consumed.
-            for _ in 0..at.batches_in_epoch {
-                iterator.next();
+        while fit.at.epoch <= components.num_epochs && !plan.done(fit.at.step) {
+            plan.start_epoch(&mut fit.at, std::mem::take(&mut resuming));
+            if fit.train_epoch(train.as_ref()) == Flow::Stop {
+                break;
             }
-            let mut accumulator = GradientsAccumulator::new();
-            let (mut micro, mut loss_sum, mut micro_tokens) = (0usize, 0.0f64, 0usize);
-            let mut started = Instant::now();
-            while let Some(batch) = iterator.next() {
-                let batch = match batch {
-                    Ok(batch) => batch,
-                    Err(err) => {
-                        interrupter.fail(err);
-                        break 'epochs;
-                    }
-                };
-                micro_tokens += T::batch_tokens(&batch);
-                let out = TrainStep::step(&model, batch);
-                loss_sum += T::train_loss(&out.item).into_scalar::<f64>();
-                micro += 1;
-                at.batches_in_epoch += 1;
-                accumulator.accumulate(&model, out.grads);
-                let lr = plan.schedule.lr_at(at.step);
-                let epoch_end = at.batches_in_epoch >= plan.batches_per_epoch;
-                if micro < plan.grad_accumulation && !epoch_end {
-                    let item = TrainingItem::new(out.item, iterator.progress(), Some(at.batches_in_epoch), Some(lr.into()));
-                    interrupter.fail_on_error(processor.process_train(LearnerEvent::ProcessedItem(item)));
-                    continue;
-                }
-
-                // One optimizer step on the mean gradient of the accumulated batches.
-                let mut grads = accumulator.grads();
-                if micro > 1 {
-                    scale_gradients(&model, &mut grads, 1.0 / micro as f64);
-                }
-                if plan.grad_clip > 0.0 && plan.schedule.past_warmup(at.step) {
-                    clip_global_norm(&model, &mut grads, plan.grad_clip);
-                }
-                model = model.optimize(&mut optim, lr.into(), grads);
-                at.step += 1;
-                at.tokens_seen += micro_tokens;
-                let train_loss = loss_sum / micro as f64;
-                let tokens_per_s = micro_tokens as f64 / started.elapsed().as_secs_f64();
-
-                // The book evaluates after its first step and every `eval_freq` steps after.
-                let val_loss = if plan.eval_every > 0 && (at.step - 1) % plan.eval_every == 0 {
-                    let eval_model = model.valid();
-                    plan.train_eval_order.set_epoch(at.step);
-                    let train_eval = self.evaluate(&eval_model, plan.train_eval.as_ref());
-                    plan.val_eval_order.set_epoch(at.step);
-                    let val = self.evaluate(&eval_model, plan.val_eval.as_ref());
-                    if !quiet {
-                        println!(
-                            "epoch {epoch} (step {:06}): train loss {:.3}, val loss {:.3}, lr {lr:.2e}",
-                            at.step,
-                            train_eval.unwrap_or(f64::NAN),
-                            val.unwrap_or(f64::NAN),
-                        );
-                    }
-                    match self.task.on_evaluation(&eval_model, epoch, at.step) {
-                        Ok(Some(line)) if !quiet => println!("{line}"),
-                        Ok(_) => {}
-                        Err(e) => plan.fail(e, &interrupter),
-                    }
-                    val
-                } else {
-                    None
-                };
-                let record = StepRecord {
-                    step: at.step,
-                    epoch,
-                    tokens_seen: at.tokens_seen,
-                    train_loss,
-                    val_loss,
-                    lr,
-                    tokens_per_s,
-                };
-                if let Err(e) = plan.csv.lock().expect("csv lock").write(&record) {
-                    plan.fail(e, &interrupter);
-                }
-                let item = TrainingItem::new(out.item, iterator.progress(), Some(at.batches_in_epoch), Some(lr.into()));
-                interrupter.fail_on_error(processor.process_train(LearnerEvent::ProcessedItem(item)));
-                if plan.checkpoint_every > 0 && at.step % plan.checkpoint_every == 0 {
-                    self.checkpoint(&model, &optim, &at, &interrupter);
-                    last_checkpoint = at.step;
-                }
-                (micro, loss_sum, micro_tokens) = (0, 0.0, 0);
-                started = Instant::now();
-                if interrupter.should_stop() || done(at.step) {
-                    interrupter.fail_on_error(processor.process_train(LearnerEvent::EndSplit(epoch)));
-                    self.end_of_epoch(&model.valid(), &at, quiet, &interrupter);
-                    break 'epochs;
-                }
-            }
-            interrupter.fail_on_error(processor.process_train(LearnerEvent::EndSplit(epoch)));
-
-            // The whole validation split once per epoch, for the dashboard's valid metrics.
-            let eval_model = model.valid();
-            interrupter.fail_on_error(processor.process_valid(LearnerEvent::StartSplit {
-                epoch_number: epoch,
-                total_items: valid.num_items(),
-            }));
-            let mut iterator = valid.iter();
-            let mut iteration = 0;
-            while let Some(Ok(batch)) = iterator.next() {
-                iteration += 1;
-                let out = InferenceStep::step(&eval_model, batch);
-                let item = TrainingItem::new(out, iterator.progress(), Some(iteration), None);
-                interrupter.fail_on_error(processor.process_valid(LearnerEvent::ProcessedItem(item)));
-            }
-            interrupter.fail_on_error(processor.process_valid(LearnerEvent::EndSplit(epoch)));
-            interrupter.fail_on_error(processor.process_train(LearnerEvent::EndEpoch(epoch)));
-            self.end_of_epoch(&eval_model, &at, quiet, &interrupter);
-            at.epoch += 1;
-            at.batches_in_epoch = 0;
-            if interrupter.should_stop() {
+            fit.validate_epoch(valid.as_ref());
+            fit.end_of_epoch();
+            fit.at.next_epoch();
+            if fit.interrupter.should_stop() {
                 break;
             }
         }
-        if at.step > last_checkpoint && plan.failure.lock().expect("failure lock").is_none() {
-            self.checkpoint(&model, &optim, &at, &interrupter);
+        if fit.at.step > fit.last_checkpoint && !plan.failed() {
+            fit.checkpoint();
         }
-        (model, processor)
+        (fit.model.expect("the model is back after each step"), fit.processor)
+    }
+}
+
+impl<T: TrainTask> Fit<'_, T> {
+    fn model(&self) -> &T::Model {
+        self.model.as_ref().expect("the model is back after each step")
+    }
+
+    /// The epoch's batches (a resumed epoch skips those its checkpoint consumed), one
+    /// optimizer step each `grad_accumulation` of them and at the epoch's end.
+    fn train_epoch(&mut self, loader: &dyn DataLoader<T::Batch>) -> Flow {
+        let epoch = self.at.epoch;
+        self.train_event(LearnerEvent::StartSplit { epoch_number: epoch, total_items: loader.num_items() });
+        let mut batches = loader.iter();
+        for _ in 0..self.at.batches_in_epoch {
+            batches.next();
+        }
+        let mut accumulation = Accumulation::new();
+        while let Some(batch) = batches.next() {
+            let batch = match batch {
+                Ok(batch) => batch,
+                Err(err) => {
+                    self.interrupter.fail(err);
+                    return Flow::Stop;
+                }
+            };
+            let output = self.accumulate(batch, &mut accumulation);
+            let lr = self.plan.schedule.lr_at(self.at.step);
+            let epoch_end = self.at.batches_in_epoch >= self.plan.batches_per_epoch;
+            if accumulation.batches == self.plan.grad_accumulation || epoch_end {
+                let mut record = self.optimizer_step(&mut accumulation, lr);
+                record.val_loss = self.evaluate(lr);
+                self.log(&record);
+                self.report(output, batches.progress(), lr);
+                self.checkpoint_if_due();
+                accumulation = Accumulation::new();
+                if self.interrupter.should_stop() || self.plan.done(self.at.step) {
+                    self.train_event(LearnerEvent::EndSplit(epoch));
+                    self.end_of_epoch();
+                    return Flow::Stop;
+                }
+            } else {
+                self.report(output, batches.progress(), lr);
+            }
+        }
+        self.train_event(LearnerEvent::EndSplit(epoch));
+        Flow::Continue
+    }
+
+    /// Forward and backward pass of one batch; its gradients join the accumulation.
+    fn accumulate(&mut self, batch: T::Batch, accumulation: &mut Accumulation<T::Model>) -> <T::Model as TrainStep>::Output {
+        accumulation.tokens += T::batch_tokens(&batch);
+        let out = TrainStep::step(self.model(), batch);
+        accumulation.loss_sum += T::train_loss(&out.item).into_scalar::<f64>();
+        accumulation.batches += 1;
+        self.at.batches_in_epoch += 1;
+        accumulation.gradients.accumulate(self.model(), out.grads);
+        out.item
+    }
+
+    /// One optimizer step on the mean gradient of the accumulated batches, clipped to the
+    /// global norm after the warm-up; the step's metrics row (without its evaluation).
+    fn optimizer_step(&mut self, accumulation: &mut Accumulation<T::Model>, lr: f64) -> StepRecord {
+        let batches = accumulation.batches;
+        let mut grads = std::mem::replace(&mut accumulation.gradients, GradientsAccumulator::new()).grads();
+        if batches > 1 {
+            scale_gradients(self.model(), &mut grads, 1.0 / batches as f64);
+        }
+        if self.plan.grad_clip > 0.0 && self.plan.schedule.past_warmup(self.at.step) {
+            clip_global_norm(self.model(), &mut grads, self.plan.grad_clip);
+        }
+        let model = self.model.take().expect("the model is back after each step");
+        self.model = Some(model.optimize(&mut self.optim, lr.into(), grads));
+        self.at.step += 1;
+        self.at.tokens_seen += accumulation.tokens;
+        StepRecord {
+            step: self.at.step,
+            epoch: self.at.epoch,
+            tokens_seen: self.at.tokens_seen,
+            train_loss: accumulation.loss_sum / batches as f64,
+            val_loss: None,
+            lr,
+            tokens_per_s: accumulation.tokens as f64 / accumulation.started.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// The book evaluates after its first step and every `eval_freq` steps after: the mean
+    /// loss of `eval_batches` batches of each split, printed as its line; the validation
+    /// loss is returned for `metrics.csv`.
+    fn evaluate(&mut self, lr: f64) -> Option<f64> {
+        let plan = self.plan;
+        let step = self.at.step;
+        if plan.eval_every == 0 || (step - 1) % plan.eval_every != 0 {
+            return None;
+        }
+        let eval_model = self.model().valid();
+        plan.train_eval_order.set_epoch(step);
+        let train = self.mean_loss(&eval_model, plan.train_eval.as_ref());
+        plan.val_eval_order.set_epoch(step);
+        let val = self.mean_loss(&eval_model, plan.val_eval.as_ref());
+        let epoch = self.at.epoch;
+        self.print(format!(
+            "epoch {epoch} (step {step:06}): train loss {:.3}, val loss {:.3}, lr {lr:.2e}",
+            train.unwrap_or(f64::NAN),
+            val.unwrap_or(f64::NAN),
+        ));
+        match self.task.on_evaluation(&eval_model, epoch, step) {
+            Ok(line) => line.into_iter().for_each(|line| self.print(line)),
+            Err(e) => self.plan.fail(e, &self.interrupter),
+        }
+        val
+    }
+
+    /// Mean loss over the first `eval_batches` batches of `loader`.
+    fn mean_loss(&self, model: &T::Model, loader: &dyn DataLoader<T::Batch>) -> Option<f64> {
+        let mut total = 0.0;
+        let mut n = 0;
+        for batch in loader.iter().take(self.plan.eval_batches) {
+            let out = InferenceStep::step(model, batch.ok()?);
+            total += T::valid_loss(&out).into_scalar::<f64>();
+            n += 1;
+        }
+        (n > 0).then(|| total / n as f64)
+    }
+
+    /// The step's row of `metrics.csv`.
+    fn log(&self, record: &StepRecord) {
+        if let Err(e) = self.plan.csv.lock().expect("csv lock").write(record) {
+            self.plan.fail(e, &self.interrupter);
+        }
+    }
+
+    /// A processed batch, for the dashboard's training metrics and progress.
+    fn report(&mut self, output: <T::Model as TrainStep>::Output, progress: Progress, lr: f64) {
+        let item = TrainingItem::new(output, progress, Some(self.at.batches_in_epoch), Some(lr.into()));
+        self.train_event(LearnerEvent::ProcessedItem(item));
+    }
+
+    fn checkpoint_if_due(&mut self) {
+        let every = self.plan.checkpoint_every;
+        if every > 0 && self.at.step % every == 0 {
+            self.checkpoint();
+        }
+    }
+
+    /// Model, optimizer and position into `checkpoints/step-NNNNNNNN`.
+    fn checkpoint(&mut self) {
+        let plan = self.plan;
+        let mut at = self.at.clone();
+        if let (Some(generator), Some(p)) = (&plan.torch, at.torch_draws.as_mut()) {
+            p.now = draws(generator);
+        }
+        let state = TrainingState::at(&at, T::model_config(self.model()), self.task.tokenizer(), self.task.recipe_state());
+        match save_checkpoint(&plan.run_dir, &state, self.model(), &self.optim, self.task.tokenizer(), plan.keep_checkpoints) {
+            Ok(_) => self.last_checkpoint = self.at.step,
+            Err(e) => plan.fail(e, &self.interrupter),
+        }
+    }
+
+    /// The whole validation split once per epoch, for the dashboard's validation metrics.
+    fn validate_epoch(&mut self, loader: &dyn DataLoader<T::Batch>) {
+        let epoch = self.at.epoch;
+        let eval_model = self.model().valid();
+        let event = LearnerEvent::StartSplit { epoch_number: epoch, total_items: loader.num_items() };
+        self.interrupter.fail_on_error(self.processor.process_valid(event));
+        let mut batches = loader.iter();
+        let mut iteration = 0;
+        while let Some(Ok(batch)) = batches.next() {
+            iteration += 1;
+            let out = InferenceStep::step(&eval_model, batch);
+            let item = TrainingItem::new(out, batches.progress(), Some(iteration), None);
+            self.interrupter.fail_on_error(self.processor.process_valid(LearnerEvent::ProcessedItem(item)));
+        }
+        self.interrupter.fail_on_error(self.processor.process_valid(LearnerEvent::EndSplit(epoch)));
+        self.train_event(LearnerEvent::EndEpoch(epoch));
+    }
+
+    /// The task's work after an epoch (the book's sample, accuracy), on the model in
+    /// evaluation mode.
+    fn end_of_epoch(&mut self) {
+        match self.task.end_of_epoch(&self.model().valid(), self.at.epoch, self.at.step) {
+            Ok(line) => line.into_iter().for_each(|line| self.print(line)),
+            Err(e) => self.plan.fail(e, &self.interrupter),
+        }
+    }
+
+    fn train_event(&mut self, event: LearnerEvent<<T::Model as TrainStep>::Output>) {
+        self.interrupter.fail_on_error(self.processor.process_train(event));
+    }
+
+    /// A line of the book's output, unless the dashboard owns the terminal.
+    fn print(&self, line: String) {
+        if !self.quiet {
+            println!("{line}");
+        }
     }
 }
 

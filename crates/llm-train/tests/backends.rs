@@ -24,13 +24,8 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn backends() -> Vec<(String, Device)> {
-    let skip = std::env::var("LLM_TEST_SKIP_BACKENDS").unwrap_or_default();
-    llm_model::Backend::compiled_except(&skip)
-        .into_iter()
-        .map(|b| (b.to_string(), b.device().expect("compiled in")))
-        .collect()
-}
+#[path = "../../llm-model/tests/support/devices.rs"]
+mod devices;
 
 /// Token ids 0.. of the fixture's vocabulary in a fixed pattern, as inputs and next tokens.
 fn batch(device: &Device, vocab: usize) -> LmBatch {
@@ -73,7 +68,7 @@ fn train_two_steps(device: &Device) -> Trace {
 
 #[test]
 fn two_training_steps_agree_across_backends() {
-    let traces: Vec<(String, Trace)> = backends().into_iter().map(|(n, d)| (n, train_two_steps(&d))).collect();
+    let traces: Vec<(String, Trace)> = devices::test_backends().into_iter().map(|(n, d)| (n, train_two_steps(&d))).collect();
     let (_, flex) = &traces[0];
     assert!(flex.losses[2] < flex.losses[0], "the steps lower the loss: {:?}", flex.losses);
     let scale = flex.weights.iter().fold(0f32, |m, w| m.max(w.abs()));

@@ -53,7 +53,7 @@ fn state(step: usize) -> TrainingState {
         scheduler_step: step,
         model: tiny(),
         tokenizer: tokenizer_kind(&Tokenizer::gpt2()),
-        classifier: None,
+        recipe: None,
         torch_draws: None,
     }
 }
@@ -86,7 +86,8 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
 
     // Continuing the original and continuing the restored copy give the same weights.
     let restored_optim = found.load_optimizer(adamw()).unwrap();
-    let restored = CausalLm::new(found.load_model(&device).unwrap());
+    let restore = || found.load_into(CausalLm::new(found.state.model.init(&device).unwrap())).unwrap();
+    let restored = restore();
     assert_eq!(values(&restored, &batch), values(&model, &batch));
     let (mut optim_a, mut optim_b) = (optim, restored_optim);
     let a = step(step(model, &mut optim_a, &batch), &mut optim_a, &batch);
@@ -95,7 +96,7 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
 
     // A fresh optimizer would not continue the same way (the test can tell).
     let mut fresh = adamw();
-    let c = step(CausalLm::new(found.load_model(&device).unwrap()), &mut fresh, &batch);
+    let c = step(restore(), &mut fresh, &batch);
     let c = step(c, &mut fresh, &batch);
     assert_ne!(values(&c, &batch), values(&a, &batch));
 

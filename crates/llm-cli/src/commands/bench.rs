@@ -39,9 +39,9 @@ pub fn run(args: BenchArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         ("samples", samples.iter().map(|&x| round(x)).collect::<Vec<_>>().into()),
     ];
     #[cfg(feature = "flex")]
-    if backend == llm_model::Backend::Flex {
+    if backend == crate::backend::Backend::Flex {
         // Which library multiplied flex's large matrices: OpenBLAS where installed, else gemm.
-        pairs.push(("products", llm_model::backend::flex_products().into()));
+        pairs.push(("products", crate::backend::flex_products().into()));
     }
     super::print_results(global, &pairs);
     Ok(())

@@ -9,6 +9,7 @@ mod perplexity;
 mod tokenize;
 mod train;
 
+use crate::backend::Backend;
 use crate::cli::{Cli, Command, GlobalArgs};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -27,8 +28,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// `--backend`, default the first one compiled in.
-pub(crate) fn selected_backend(global: &GlobalArgs) -> llm_model::Backend {
-    global.backend.or_else(llm_model::Backend::default_compiled).unwrap_or(llm_model::Backend::Flex)
+pub(crate) fn selected_backend(global: &GlobalArgs) -> Backend {
+    global.backend.or_else(Backend::default_compiled).unwrap_or(Backend::Flex)
 }
 
 /// The device of `--backend`.

@@ -9,8 +9,11 @@ use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::{AddedToken, Tokenizer as HfTokenizer};
 
 use super::byte_level::{bytes_to_token, bytes_to_unicode};
-use super::tokenizer::{END_OF_TEXT, END_OF_TEXT_ID};
 use crate::DataError;
+
+/// GPT-2's end-of-text token and its id.
+pub const END_OF_TEXT: &str = "<|endoftext|>";
+pub const END_OF_TEXT_ID: u32 = 50256;
 
 /// Number of ordinary (non-special) tokens in GPT-2's vocabulary.
 const GPT2_BPE_TOKENS: u32 = 50256;

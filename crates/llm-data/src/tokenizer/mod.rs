@@ -7,7 +7,7 @@ mod tokenizer;
 mod train;
 
 pub use byte_level::{bytes_to_unicode, unicode_to_bytes};
-pub use gpt2_files::{gpt2_merges, gpt2_vocab, hf_from_vocab_merges, read_openai_files};
+pub use gpt2_files::{END_OF_TEXT, END_OF_TEXT_ID, gpt2_merges, gpt2_vocab, hf_from_vocab_merges, read_openai_files};
 pub use stream::StreamDecoder;
-pub use tokenizer::{END_OF_TEXT, END_OF_TEXT_ID, TOKENIZER_FILE, Tokenizer};
+pub use tokenizer::{TOKENIZER_FILE, Tokenizer};
 pub use train::train_bpe;

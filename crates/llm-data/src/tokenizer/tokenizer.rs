@@ -3,12 +3,9 @@ use std::sync::Arc;
 
 use tokenizers::Tokenizer as HfTokenizer;
 
-use super::gpt2_files::{gpt2_merges, gpt2_vocab, hf_from_vocab_merges, read_openai_files};
+use super::gpt2_files::{END_OF_TEXT, END_OF_TEXT_ID, gpt2_merges, gpt2_vocab, hf_from_vocab_merges, read_openai_files};
 use crate::DataError;
 
-/// GPT-2's end-of-text token and its id.
-pub const END_OF_TEXT: &str = "<|endoftext|>";
-pub const END_OF_TEXT_ID: u32 = 50256;
 /// The file name of a Hugging Face tokenizer in a model directory.
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
 

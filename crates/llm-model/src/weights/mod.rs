@@ -2,7 +2,7 @@
 //! book's PyTorch state dicts (`config.json` + `model.pth`).
 //!
 //! Every format is read into a [`TensorMap`] in one canonical naming, GPT-2's (without the
-//! `transformer.` prefix) with GPT-2's Conv1D layout `[in, out]`; [`assign`] builds a
+//! `transformer.` prefix) with GPT-2's Conv1D layout `[in, out]`; `assign` builds a
 //! [`Gpt`](crate::Gpt) from that map and exports one back to it.
 
 mod assign;

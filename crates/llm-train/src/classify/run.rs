@@ -5,7 +5,7 @@ use std::time::Instant;
 use burn::data::dataloader::DataLoader;
 use burn::data::dataset::Dataset;
 use burn::module::Module;
-use burn::train::Learner;
+use burn::train::SupervisedTraining;
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use llm_data::classification::{ClassBatch, ClassBatcher, EncodedTexts};
 use llm_data::dataset::{LoaderOptions, lm_loader};
@@ -16,10 +16,9 @@ use serde::Serialize;
 use super::{ClassifierState, ClassifyTask, SequenceClassifier, accuracy, build_classifier, load_class_data};
 use crate::config::Trainable;
 use crate::error::TrainError;
-use crate::lr_scheduler::ScheduleLr;
+use crate::run_dir::plot_run;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, plot_run, start_run};
-use crate::train_loop::{TrainLoop, supervised_training};
+use crate::run_setup::{RunStart, train};
 use crate::{ExperimentConfig, PretrainOptions};
 
 /// What a finished classification run reports (also written to `metrics.json`).
@@ -49,15 +48,9 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
         TrainError::Invalid("classification needs a [classify] section in the config (see experiments/spam-offline.toml)".into())
     })?;
     let out = &options.out;
-    let (checkpoint, ad) = start_run(config, options)?;
-    let device = options.device.clone();
-    let (gpt, tokenizer) = match &checkpoint {
-        Some(c) => (c.state.model.init(&ad)?, c.tokenizer()?),
-        None => initial_model(config, init_from(config, options).as_deref(), &ad, None)?,
-    };
-    let file = data_file(config, options)?;
+    let (mut start, gpt) = RunStart::new(config, options, None)?;
     let context = gpt.config().context_length;
-    let data = load_class_data(section, &file, &tokenizer, context, config.seed)?;
+    let data = load_class_data(section, &start.data_file, &start.tokenizer, context, config.seed)?;
     let state = ClassifierState {
         labels: data.labels.names.clone(),
         pooling: section.pooling,
@@ -66,19 +59,17 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
         max_length: data.train.max_len(),
         pad_token_id: section.pad_token_id,
     };
-    if let Some(saved) = checkpoint.as_ref().and_then(|c| c.state.classifier.as_ref())
-        && saved != &state
-    {
-        return Err(TrainError::Invalid(format!(
-            "{}: the checkpoint's classifier ({saved:?}) differs from what the config and data give ({state:?})",
-            out.display()
-        )));
+    if let Some(saved) = start.checkpoint.as_ref().and_then(|c| c.state.recipe.clone()) {
+        let saved: ClassifierState = serde_json::from_value(saved)
+            .map_err(|e| TrainError::Invalid(format!("{}: not a classifier's checkpoint: {e}", out.display())))?;
+        if saved != state {
+            return Err(TrainError::Invalid(format!(
+                "{}: the checkpoint's classifier ({saved:?}) differs from what the config and data give ({state:?})",
+                out.display()
+            )));
+        }
     }
-    let mut model = SequenceClassifier { classifier: build_classifier(gpt, &state, &ad)? };
-    if let Some(c) = &checkpoint {
-        tracing::info!(dir = %c.dir.display(), step = c.state.step, "resuming");
-        model = c.load_into(model)?;
-    }
+    let model = start.resume(SequenceClassifier { classifier: build_classifier(gpt, &state, &start.ad)? })?;
     let trainable = trainable_params(&model);
     let total = model.num_params();
     tracing::info!(
@@ -93,39 +84,31 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
     );
 
     let batch_size = config.data.batch_size;
-    let batches_per_epoch = data.train.len() / batch_size;
-    if batches_per_epoch == 0 {
-        return Err(TrainError::Invalid(format!(
-            "{}: the training split has {} texts, fewer than one batch of {batch_size}",
-            file.display(),
-            data.train.len()
-        )));
-    }
-    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), ClassBatcher, config, &ad, &device, None);
-    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
-    let plan = Arc::new(plan);
-    let task = Arc::new(ClassifyTask {
-        tokenizer: tokenizer.clone(),
+    let batches_per_epoch = start.batches_per_epoch(config, data.train.len(), "texts")?;
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), ClassBatcher, config, &start.ad, &start.device, None);
+    let task = ClassifyTask {
+        tokenizer: start.tokenizer.clone(),
         state: state.clone(),
         train_eval: loaders.train_eval.clone(),
         val_eval: loaders.val_eval.clone(),
         eval_batches: config.run.eval_batches,
         accuracy_path: out.join("accuracy.csv"),
-    });
-    let result = supervised_training(out, loaders.train, loaders.valid, TrainLoop { plan: plan.clone(), task })
-        .metric_train_numeric(LossMetric::new())
-        .metric_valid_numeric(LossMetric::new())
-        .metric_train_numeric(AccuracyMetric::new())
-        .metric_valid_numeric(AccuracyMetric::new())
-        .metric_train_numeric(LearningRateMetric::new())
-        .num_epochs(config.run.epochs)
-        .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
-    let model = plan.outcome(result)?.valid();
+    };
+    let metrics = |training: SupervisedTraining<SequenceClassifier>| {
+        training
+            .metric_train_numeric(LossMetric::new())
+            .metric_valid_numeric(LossMetric::new())
+            .metric_train_numeric(AccuracyMetric::new())
+            .metric_valid_numeric(AccuracyMetric::new())
+            .metric_train_numeric(LearningRateMetric::new())
+    };
+    let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, metrics)?;
+    let model = model.valid();
 
     // The book's final figures: accuracy over the whole of each split.
     let whole = LoaderOptions { batch_size, shuffle_seed: None, drop_last: false };
     let full = |texts: &EncodedTexts| {
-        let batches: Arc<dyn DataLoader<ClassBatch>> = lm_loader(texts.clone(), ClassBatcher, &whole, &device);
+        let batches: Arc<dyn DataLoader<ClassBatch>> = lm_loader(texts.clone(), ClassBatcher, &whole, &start.device);
         accuracy(&model, batches.as_ref(), None).unwrap_or(f64::NAN)
     };
     let model_dir = out.join("model");
@@ -137,7 +120,7 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
         lora: state.lora,
     };
     save_classifier_dir(&model.classifier, &meta, &model_dir, section.merge_lora)?;
-    tokenizer.save_to_dir(&model_dir)?;
+    start.tokenizer.save_to_dir(&model_dir)?;
     plot_run(out)?;
     let steps = plan.csv.lock().expect("csv lock").last.as_ref().map_or(0, |r| r.step);
     let summary = ClassifySummary {

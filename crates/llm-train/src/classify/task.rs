@@ -8,10 +8,11 @@ use llm_data::Tokenizer;
 use llm_data::classification::ClassBatch;
 
 use super::{ClassifierState, SequenceClassifier, accuracy};
-use crate::checkpoint::TrainingState;
+use llm_model::GptConfig;
+
 use crate::error::TrainError;
 use crate::metrics_csv::append_csv_row;
-use crate::train_loop::{Position, TrainTask};
+use crate::train_task::TrainTask;
 
 /// Classification's part of the training loop: after each epoch the book's accuracy on
 /// `eval_batches` batches of the training and validation splits, appended to
@@ -57,9 +58,12 @@ impl TrainTask for ClassifyTask {
         )))
     }
 
-    fn state(&self, model: &SequenceClassifier, position: &Position) -> TrainingState {
-        let config = model.classifier.gpt.config().clone();
-        TrainingState::at(position, config, &self.tokenizer, Some(self.state.clone()))
+    fn model_config(model: &SequenceClassifier) -> GptConfig {
+        model.classifier.gpt.config().clone()
+    }
+
+    fn recipe_state(&self) -> Option<serde_json::Value> {
+        Some(serde_json::to_value(&self.state).expect("the classifier's state serializes"))
     }
 
     fn tokenizer(&self) -> &Tokenizer {

@@ -1,19 +1,17 @@
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::train::Learner;
+use burn::train::SupervisedTraining;
 use burn::train::metric::{LearningRateMetric, LossMetric};
 use llm_data::instruction::PreferenceBatcher;
 use serde::Serialize;
 
 use super::{DpoObjective, DpoTask, load_preference_data};
 use crate::error::TrainError;
-use crate::lr_scheduler::ScheduleLr;
+use crate::run_dir::save_model_and_plot;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, save_model_and_plot, start_run};
-use crate::train_loop::{TrainLoop, supervised_training};
+use crate::run_setup::{RunStart, train};
 use crate::{ExperimentConfig, PretrainOptions};
 
 /// What a finished DPO run reports.
@@ -37,55 +35,41 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
         TrainError::Invalid("preference tuning needs a [dpo] section in the config (see experiments/dpo-offline.toml)".into())
     })?;
     let out = &options.out;
-    let (checkpoint, ad) = start_run(config, options)?;
-    let device = options.device.clone();
-    let (policy, reference, tokenizer) = match &checkpoint {
-        Some(c) => (c.state.model.init(&ad)?, c.state.model.init(&ad)?, c.tokenizer()?),
-        None => {
-            let (policy, tokenizer) = initial_model(config, init_from(config, options).as_deref(), &ad, None)?;
-            (policy.clone(), policy, tokenizer)
-        }
-    };
+    let (mut start, policy) = RunStart::new(config, options, None)?;
     let context = policy.config().context_length;
-    let mut model = DpoObjective::new(policy, reference, section.beta, section.average_logprobs);
-    if let Some(c) = &checkpoint {
-        model = c.load_into(model)?;
-    }
-    let file = data_file(config, options)?;
-    let data = load_preference_data(&file, &tokenizer, section.template, section.split_seed)?;
-    let batch_size = config.data.batch_size;
-    let batches_per_epoch = data.train.items.len() / batch_size;
-    if batches_per_epoch == 0 || data.validation.items.is_empty() {
+    // The reference is the starting policy, frozen; a resumed run loads both.
+    let model = start.resume(DpoObjective::new(policy.clone(), policy, section.beta, section.average_logprobs))?;
+    let tokenizer = start.tokenizer.clone();
+    let data = load_preference_data(&start.data_file, &tokenizer, section.template, section.split_seed)?;
+    if data.validation.items.is_empty() {
         return Err(TrainError::Invalid(format!(
-            "{}: {} training and {} validation pairs: need at least one batch of {batch_size} and one validation pair",
-            file.display(),
-            data.train.items.len(),
-            data.validation.items.len()
+            "{}: no validation pairs: DPO evaluates its rewards on at least one",
+            start.data_file.display()
         )));
     }
+    let batches_per_epoch = start.batches_per_epoch(config, data.train.items.len(), "pairs")?;
     let batcher = PreferenceBatcher {
         pad_token_id: section.pad_token_id,
         allowed_max_length: Some(section.allowed_max_length.unwrap_or(context).min(context)),
         mask_prompt: section.mask_prompt,
     };
     tracing::info!(train = data.train.items.len(), validation = data.validation.items.len(), beta = section.beta, "DPO");
-    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &ad, &device, None);
-    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
-    let plan = Arc::new(plan);
-    let task = Arc::new(DpoTask {
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &start.ad, &start.device, None);
+    let task = DpoTask {
         tokenizer: tokenizer.clone(),
         train_eval: loaders.train_eval.clone(),
         val_eval: loaders.val_eval.clone(),
         eval_batches: config.run.eval_batches,
         csv_path: out.join("dpo.csv"),
-    });
-    let result = supervised_training(out, loaders.train, loaders.valid, TrainLoop { plan: plan.clone(), task })
-        .metric_train_numeric(LossMetric::new())
-        .metric_valid_numeric(LossMetric::new())
-        .metric_train_numeric(LearningRateMetric::new())
-        .num_epochs(config.run.epochs)
-        .launch(Learner::new(model, adamw(config), ScheduleLr::new(schedule)));
-    let policy = plan.outcome(result)?.policy.valid();
+    };
+    let metrics = |training: SupervisedTraining<DpoObjective>| {
+        training
+            .metric_train_numeric(LossMetric::new())
+            .metric_valid_numeric(LossMetric::new())
+            .metric_train_numeric(LearningRateMetric::new())
+    };
+    let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, metrics)?;
+    let policy = model.policy.valid();
     let model_dir = save_model_and_plot(out, &policy, &tokenizer)?;
     let (last, val_loss) = plan.last_step()?;
     Ok(DpoSummary {

@@ -8,10 +8,11 @@ use llm_data::Tokenizer;
 use llm_data::instruction::PreferenceBatch;
 
 use super::DpoObjective;
-use crate::checkpoint::TrainingState;
+use llm_model::GptConfig;
+
 use crate::error::TrainError;
 use crate::metrics_csv::append_csv_row;
-use crate::train_loop::{Position, TrainTask};
+use crate::train_task::TrainTask;
 
 /// DPO's part of the training loop: at every evaluation the loss and the mean chosen and
 /// rejected rewards (and their margin) on `eval_batches` batches of the training and
@@ -97,8 +98,8 @@ impl TrainTask for DpoTask {
         Ok(None)
     }
 
-    fn state(&self, model: &DpoObjective, position: &Position) -> TrainingState {
-        TrainingState::at(position, model.policy.config().clone(), &self.tokenizer, None)
+    fn model_config(model: &DpoObjective) -> GptConfig {
+        model.policy.config().clone()
     }
 
     fn tokenizer(&self) -> &Tokenizer {

@@ -1,9 +1,7 @@
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::train::Learner;
 use llm_data::instruction::InstructionBatcher;
 use llm_model::weights::write_atomically;
 use serde::Serialize;
@@ -12,10 +10,9 @@ use super::{generate_responses, load_instruct_data};
 use crate::dashboard_metrics::lm_metrics;
 use crate::error::TrainError;
 use crate::lm_task::LmTask;
-use crate::lr_scheduler::ScheduleLr;
+use crate::run_dir::save_model_and_plot;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{adamw, data_file, init_from, initial_model, loop_plan, save_model_and_plot, start_run};
-use crate::train_loop::{TrainLoop, supervised_training};
+use crate::run_setup::{RunStart, train};
 use crate::{CausalLm, ExperimentConfig, PretrainOptions};
 
 /// What a finished instruction fine-tuning run reports.
@@ -43,23 +40,11 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         TrainError::Invalid("instruction fine-tuning needs an [instruct] section in the config (see experiments/alpaca-offline.toml)".into())
     })?;
     let out = &options.out;
-    let (checkpoint, ad) = start_run(config, options)?;
-    let device = options.device.clone();
-    let (gpt, tokenizer) = match &checkpoint {
-        Some(c) => (c.load_model(&ad)?, c.tokenizer()?),
-        None => initial_model(config, init_from(config, options).as_deref(), &ad, None)?,
-    };
-    let file = data_file(config, options)?;
-    let data = load_instruct_data(&section, &file, &tokenizer, gpt.config().context_length)?;
-    let batch_size = config.data.batch_size;
-    let batches_per_epoch = data.train.items.len() / batch_size;
-    if batches_per_epoch == 0 {
-        return Err(TrainError::Invalid(format!(
-            "{}: {} training records, fewer than one batch of {batch_size}",
-            file.display(),
-            data.train.items.len()
-        )));
-    }
+    let (mut start, gpt) = RunStart::new(config, options, None)?;
+    let model = start.resume(CausalLm::new(gpt))?;
+    let tokenizer = start.tokenizer.clone();
+    let data = load_instruct_data(&section, &start.data_file, &tokenizer, model.gpt.config().context_length)?;
+    let batches_per_epoch = start.batches_per_epoch(config, data.train.items.len(), "records")?;
     tracing::info!(
         train = data.train_records.len(),
         validation = data.validation_records.len(),
@@ -72,19 +57,15 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         allowed_max_length: Some(data.allowed_max_length),
         mask_prompt: section.mask_prompt,
     };
-    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &ad, &device, None);
-    let (plan, schedule) = loop_plan(config, options, &ad, checkpoint, batches_per_epoch, &loaders)?;
-    let plan = Arc::new(plan);
-    let task = Arc::new(LmTask {
+    let loaders = RunLoaders::new(data.train.clone(), data.validation.clone(), batcher, config, &start.ad, &start.device, None);
+    let task = LmTask {
         tokenizer: tokenizer.clone(),
         sample_prompt: section.template.prompt(&data.validation_records[0]),
         sample_tokens: config.run.sample_tokens,
         samples_path: out.join("samples.txt"),
-    });
-    let result = lm_metrics(supervised_training(out, loaders.train, loaders.valid, TrainLoop { plan: plan.clone(), task }))
-        .num_epochs(config.run.epochs)
-        .launch(Learner::new(CausalLm::new(gpt), adamw(config), ScheduleLr::new(schedule)));
-    let gpt = plan.outcome(result)?.gpt.valid();
+    };
+    let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, lm_metrics)?;
+    let gpt = model.gpt.valid();
     let model_dir = save_model_and_plot(out, &gpt, &tokenizer)?;
     let responses = if section.test_responses && !data.test_records.is_empty() {
         let answered = generate_responses(&gpt, &tokenizer, section.template, &data.test_records, section.max_new_tokens);

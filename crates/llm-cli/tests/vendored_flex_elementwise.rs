@@ -5,9 +5,11 @@
 //! is shared, on a view that starts at an offset, the swapped in-place path of a
 //! subtraction), at a length that is not a multiple of the chunk size.
 
-mod common;
+#![cfg(feature = "flex")]
 
-use common::{spread, tensor, to_vec, vector};
+mod vendored_flex;
+
+use vendored_flex::{spread, tensor, to_vec, vector};
 
 /// Three chunks of 32 Ki elements and a ragged tail.
 const N: usize = 3 * 32 * 1024 + 17;

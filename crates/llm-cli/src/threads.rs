@@ -10,8 +10,8 @@
 //! median 4.29 / 4.70 / 4.37 / 4.33 s on the pool against 4.68 / 4.87 / 4.58 / 4.45 s from
 //! the main thread in four runs (1.03-1.09x), cached decoding 39.7 against 38.5 tokens/s.
 //!
-//! ```
-//! let sum: u64 = llm_train::threads::on_pool(|| {
+//! ```ignore
+//! let sum: u64 = crate::threads::on_pool(|| {
 //!     assert!(rayon::current_thread_index().is_some());
 //!     (0..1000u64).sum()
 //! });

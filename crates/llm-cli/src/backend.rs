@@ -1,6 +1,6 @@
-//! The backends a binary or a test was compiled with, and the one place that turns a backend
-//! name into a [`Device`]. Each backend is the cargo feature of the same name (of this crate,
-//! which turns on burn's); the model code itself never names one.
+//! The backends this binary was compiled with, and the one place that turns a backend name
+//! into a [`Device`]. Each backend is the cargo feature of the same name (of this crate,
+//! which turns on burn's); the library crates take a `&Device` and never name one.
 
 use std::fmt;
 use std::str::FromStr;
@@ -47,17 +47,6 @@ impl Backend {
         }
     }
 
-    /// The backends this build has, in [`Backend::ALL`]'s order.
-    pub fn all_compiled() -> Vec<Backend> {
-        Self::ALL.into_iter().filter(|b| b.compiled()).collect()
-    }
-
-    /// The compiled backends except those named in `skip` (comma-separated, e.g. the
-    /// tests' `LLM_TEST_SKIP_BACKENDS=wgpu` on a machine without Vulkan).
-    pub fn compiled_except(skip: &str) -> Vec<Backend> {
-        Self::all_compiled().into_iter().filter(|b| !skip.split(',').any(|s| s.trim() == b.name())).collect()
-    }
-
     /// The first compiled backend (flex when it is there).
     pub fn default_compiled() -> Option<Backend> {
         Self::ALL.into_iter().find(|b| b.compiled())
@@ -91,21 +80,12 @@ impl Backend {
     pub fn in_process(self) -> bool {
         matches!(self, Self::Flex | Self::Ndarray)
     }
-
-    /// The CPU backend a device belongs to when its tensors live in this process's memory
-    /// (flex, ndarray; an autodiff device answers for the device it wraps), else `None`.
-    pub fn host(device: &Device) -> Option<Backend> {
-        let device = device.clone().inner();
-        Self::ALL
-            .into_iter()
-            .filter(|b| b.compiled() && b.in_process())
-            .find(|b| b.device().is_ok_and(|d| d == device))
-    }
 }
 
 /// The library flex multiplies large f32 matrices with in this process: `"openblas"` where
 /// a system OpenBLAS (`libopenblas.so.0`) was found and `LLM_BLAS` is not `off` (nor `0`, `gemm`), else
-/// `"gemm"` (see `vendor/burn-flex/src/ops/blas.rs`).
+/// `"gemm"` (see `vendor/burn-flex/src/ops/blas.rs`). Only this workspace's burn-flex has
+/// the hook, so only this crate asks.
 #[cfg(feature = "flex")]
 pub fn flex_products() -> &'static str {
     if burn_flex::ops::blas::available() { "openblas" } else { "gemm" }
@@ -139,15 +119,6 @@ pub enum BackendError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_cpu_device_names_its_backend() {
-        for b in Backend::all_compiled().into_iter().filter(|b| matches!(b, Backend::Flex | Backend::Ndarray)) {
-            let device = b.device().unwrap();
-            assert_eq!(Backend::host(&device), Some(b));
-            assert_eq!(Backend::host(&device.autodiff()), Some(b));
-        }
-    }
 
     #[test]
     fn names_round_trip() {

@@ -6,10 +6,12 @@
 //! values exact, and the same bits whichever path a tensor takes (in place, into a new
 //! buffer, from a view, element by element for a transposed view).
 
-mod common;
+#![cfg(feature = "flex")]
+
+mod vendored_flex;
 
 use burn::tensor::activation::{sigmoid, softmax};
-use common::{tensor, to_vec, vector};
+use vendored_flex::{tensor, to_vec, vector};
 
 /// The f32 spacing at `exact` (the smallest subnormal for results that round to 0).
 fn ulp_at(exact: f64) -> f64 {

@@ -8,8 +8,8 @@
 //! mapped, to the next request of exactly that size; up to a byte limit, so that what it
 //! holds back stays bounded (the limit is part of peak memory in the worst case).
 //!
-//! ```
-//! use llm_model::block_cache::BlockCache;
+//! ```ignore
+//! use crate::block_cache::BlockCache;
 //!
 //! #[global_allocator]
 //! static ALLOC: BlockCache = BlockCache::new();
@@ -134,12 +134,8 @@ impl BlockCache {
         }
     }
 
-    /// The byte limit now in force.
-    pub fn limit(&self) -> usize {
-        self.limit.load(Ordering::Relaxed)
-    }
-
     /// Bytes of freed blocks held now.
+    #[cfg(test)]
     pub fn held(&self) -> usize {
         self.blocks.lock().map_or(0, |blocks| blocks.bytes)
     }

@@ -7,9 +7,11 @@
 //! A second check bounds the error against the product in f64 (the standard bound for a
 //! sum of K products in f32: K · ε/2 · Σ|x·w|), so the documented order is also a correct one.
 
-mod common;
+#![cfg(feature = "flex")]
 
-use common::{spread as values, tensor, to_vec};
+mod vendored_flex;
+
+use vendored_flex::{spread as values, tensor, to_vec};
 
 /// Rows: three blocks of 64, a partial block, and a remainder of 3 for the four-row passes.
 const K: usize = 3 * 64 + 11;

@@ -1,0 +1,39 @@
+//! The README's library example is `examples/downstream/src/main.rs`, which CI builds and
+//! runs in a workspace of its own: the two must not drift apart.
+
+use std::path::Path;
+
+fn read(path: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The code of the README's rust blocks, in order.
+fn rust_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, "```rust") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_readme_example_is_the_downstream_workspace() {
+    let main = read("examples/downstream/src/main.rs");
+    // Everything after the file's own doc comment.
+    let code: String = main.lines().skip_while(|l| l.starts_with("//!") || l.is_empty()).map(|l| format!("{l}\n")).collect();
+    let blocks = rust_blocks(&read("README.md"));
+    assert!(blocks.contains(&code), "README.md's rust block differs from examples/downstream/src/main.rs:\n{code}");
+    let manifest = read("examples/downstream/Cargo.toml");
+    let patched = manifest.lines().any(|l| l.trim_start().starts_with("[patch"));
+    assert!(!patched, "the downstream workspace builds against crates.io's Burn, with no [patch]");
+}

@@ -1,0 +1,155 @@
+//! The checks a configuration must pass before a run starts; each message names the key.
+
+use super::{ConfigError, ExperimentConfig, Trainable};
+
+impl ExperimentConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |m: String| Err(ConfigError::Invalid(m));
+        self.model.validate()?;
+        if self.data.batch_size == 0 {
+            return fail("data.batch_size must be at least 1".into());
+        }
+        if self.data.stride == Some(0) {
+            return fail("data.stride must be at least 1".into());
+        }
+        if !(self.data.train_ratio > 0.0 && self.data.train_ratio < 1.0) {
+            return fail(format!("data.train_ratio must be in (0, 1), got {}", self.data.train_ratio));
+        }
+        if !(self.optimizer.lr > 0.0) {
+            return fail(format!("optimizer.lr must be positive, got {}", self.optimizer.lr));
+        }
+        if self.optimizer.weight_decay < 0.0 || self.optimizer.grad_clip < 0.0 {
+            return fail("optimizer.weight_decay and optimizer.grad_clip must not be negative".into());
+        }
+        if self.optimizer.grad_accumulation == 0 {
+            return fail("optimizer.grad_accumulation must be at least 1".into());
+        }
+        if self.run.epochs == 0 {
+            return fail("run.epochs must be at least 1".into());
+        }
+        if self.run.max_steps == Some(0) {
+            return fail("run.max_steps must be at least 1".into());
+        }
+        if self.run.eval_batches == 0 {
+            return fail("run.eval_batches must be at least 1".into());
+        }
+        if let Some(c) = &self.classify {
+            let (t, v) = (c.train_fraction, c.validation_fraction);
+            if !(t > 0.0 && v > 0.0 && t + v < 1.0) {
+                return fail(format!(
+                    "classify.train_fraction and validation_fraction must be positive and sum to less than 1 (the test split gets the rest), got {t} and {v}"
+                ));
+            }
+            if c.max_length == Some(0) {
+                return fail("classify.max_length must be at least 1".into());
+            }
+            match (&self.lora, c.trainable) {
+                (None, Trainable::Lora) => return fail("classify.trainable = \"lora\" needs a [lora] section (rank, alpha)".into()),
+                (Some(l), _) => l.validate().map_err(|e| ConfigError::Invalid(e.to_string()))?,
+                _ => {}
+            }
+        }
+        if let Some(d) = &self.dpo
+            && !(d.beta.is_finite() && d.beta > 0.0)
+        {
+            return fail(format!("dpo.beta must be positive, got {}", d.beta));
+        }
+        if let Some(f) = self.schedule.warmup_fraction
+            && !(0.0..1.0).contains(&f)
+        {
+            return fail(format!("schedule.warmup_fraction must be in [0, 1), got {f}"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ExperimentConfig;
+
+    const BOOK: &str = r#"
+seed = 123
+[model]
+preset = "gpt-config-124m"
+context_length = 256
+[data]
+batch_size = 2
+[optimizer]
+lr = 4e-4
+weight_decay = 0.1
+[run]
+epochs = 10
+eval_every = 5
+eval_batches = 5
+"#;
+
+    fn parse(sets: &[&str]) -> Result<ExperimentConfig, String> {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        ExperimentConfig::parse(BOOK, &sets).map_err(|e| e.to_string())
+    }
+
+    fn error(sets: &[&str]) -> String {
+        parse(sets).expect_err("the overrides are refused")
+    }
+
+    #[test]
+    fn parses_with_defaults() {
+        let c = parse(&[]).unwrap();
+        let m = c.model_config().unwrap();
+        assert_eq!((m.emb_dim, m.context_length, m.qkv_bias), (768, 256, false));
+        assert_eq!(c.stride().unwrap(), 256, "stride defaults to the context");
+        assert_eq!((c.optimizer.eps, c.optimizer.beta2), (1e-8, 0.999));
+        assert_eq!(c.data.dataset, "the-verdict");
+        assert_eq!(c.run.sample_prompt, "Every effort moves you");
+    }
+
+    #[test]
+    fn set_overrides_short_and_full_keys() {
+        let c = parse(&["context_length=64", "dropout=0", "shuffle=false", "lr=1e-3", "grad_clip=1.0", "model.n_layers=2", "data.file=x.txt", "run.sample_prompt=Hello there"]).unwrap();
+        let m = c.model_config().unwrap();
+        assert_eq!((m.context_length, m.dropout, m.n_layers), (64, 0.0, 2));
+        assert!(!c.data.shuffle);
+        assert_eq!((c.optimizer.lr, c.optimizer.grad_clip), (1e-3, 1.0));
+        assert_eq!(c.data.file.as_deref(), Some("x.txt"));
+        assert_eq!(c.run.sample_prompt, "Hello there");
+        let warm = "[schedule]\nwarmup_fraction = 0.2\nmin_lr = 1e-5\n";
+        let c = ExperimentConfig::parse(&format!("{BOOK}{warm}"), &["warmup_steps=0".into()]).unwrap();
+        assert_eq!((c.schedule.warmup_steps, c.schedule.warmup_fraction), (0, None));
+    }
+
+    #[test]
+    fn a_schedule_can_be_unset() {
+        let warm = format!("{BOOK}[schedule]\nwarmup_steps = 10\nmin_lr = 1e-5\n");
+        let c = ExperimentConfig::parse(&warm, &["min_lr=none".into()]).unwrap();
+        assert_eq!((c.schedule.warmup_steps, c.schedule.min_lr), (10, None), "only the decay is gone");
+        let c = ExperimentConfig::parse(&warm, &["schedule=constant".into()]).unwrap();
+        assert_eq!(c.schedule, Default::default(), "a constant rate");
+        let c = ExperimentConfig::parse(&warm, &["dropout=none".into(), "model.context_length=none".into()]).unwrap();
+        assert_eq!(c.model_config().unwrap().context_length, 1024, "the preset's own context");
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let err = error(&["learning_rate=1"]);
+        assert!(err.contains("--set learning_rate") && err.contains("unknown key") && err.contains("lr,"), "{err}");
+        let err = error(&["optimizer.learning_rate=1"]);
+        assert!(err.contains("[optimizer] has") && err.contains("weight_decay"), "{err}");
+        let err = error(&["lr"]);
+        assert!(err.contains("--set lr") && err.contains("key=value"), "{err}");
+        let err = error(&["batch_size=0"]);
+        assert!(err.contains("data.batch_size"), "{err}");
+        let err = error(&["model.n_heads=5"]);
+        assert!(err.contains("n_heads"), "{err}");
+        let err = error(&["model.heads=4"]);
+        assert!(err.contains("model.heads") && err.contains("n_heads"), "{err}");
+        let err = error(&["lr=fast"]);
+        assert!(err.contains("lr = \"fast\"") && err.contains("f64"), "{err}");
+        // A whole file whose preset is unknown: the message names the key and the presets.
+        let err = error(&["model.preset=gpt9"]);
+        assert!(err.contains("model.preset") && err.contains("gpt9") && err.contains("gpt2-small"), "{err}");
+        let err = ExperimentConfig::parse(&format!("{BOOK}\n[extra]\nx = 1"), &[]).unwrap_err().to_string();
+        assert!(err.contains("extra"), "{err}");
+        let err = ExperimentConfig::parse(&BOOK.replace("preset = \"gpt-config-124m\"", ""), &[]).unwrap_err().to_string();
+        assert!(err.contains("model.preset is missing"), "{err}");
+    }
+}

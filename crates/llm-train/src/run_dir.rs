@@ -1,0 +1,69 @@
+//! A run's directory: prepared before the first step (the resolved `config.toml`, an earlier
+//! run refused or cleared), and what a language-model run leaves there at the end
+//! (`model/`, `loss.png`).
+
+use std::path::{Path, PathBuf};
+
+use llm_data::Tokenizer;
+use llm_model::Gpt;
+use llm_model::weights::{save_hf_dir, write_atomically};
+
+use crate::checkpoint::{CHECKPOINTS_DIR, Checkpoint, latest_checkpoint};
+use crate::error::TrainError;
+use crate::metrics_csv::read_metrics;
+use crate::plot::plot_losses;
+use crate::{ExperimentConfig, PretrainOptions};
+
+/// Prepares `options.out` (see [`prepare_run_dir`]) and writes the resolved `config.toml`
+/// into it; returns the checkpoint to resume from.
+pub(crate) fn open_run_dir(config: &ExperimentConfig, options: &PretrainOptions) -> Result<Option<Checkpoint>, TrainError> {
+    let checkpoint = prepare_run_dir(&options.out, options)?;
+    let resolved = toml::to_string(config).map_err(|e| TrainError::Invalid(e.to_string()))?;
+    write_atomically(&options.out.join("config.toml"), resolved.as_bytes())?;
+    Ok(checkpoint)
+}
+
+/// Creates the run directory; returns the checkpoint to resume from. A fresh run refuses a
+/// directory holding an earlier run's checkpoints unless told to overwrite them.
+pub(crate) fn prepare_run_dir(out: &Path, options: &PretrainOptions) -> Result<Option<Checkpoint>, TrainError> {
+    std::fs::create_dir_all(out).map_err(|e| TrainError::io(out, e))?;
+    let latest = latest_checkpoint(out)?;
+    match (options.resume, latest) {
+        (true, Some(c)) => Ok(Some(c)),
+        (true, None) => Err(TrainError::Invalid(format!(
+            "{}: no complete checkpoint to resume from (run without --resume to start)",
+            out.join(CHECKPOINTS_DIR).display()
+        ))),
+        (false, Some(c)) if !options.overwrite => Err(TrainError::Invalid(format!(
+            "{} already holds a run (checkpoint at step {}): continue it with --resume, or start over with --overwrite",
+            out.display(),
+            c.state.step
+        ))),
+        (false, _) => {
+            for old in [CHECKPOINTS_DIR, "samples.txt", "loss.png"] {
+                let path = out.join(old);
+                let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                match removed {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(TrainError::io(&path, e)),
+                    _ => {}
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// `out/loss.png`, drawn from the run's `metrics.csv`.
+pub(crate) fn plot_run(out: &Path) -> Result<(), TrainError> {
+    plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))
+}
+
+/// The end of a language-model run: `out/model` (Hugging Face files and the tokenizer) and
+/// `out/loss.png`; returns the model directory.
+pub(crate) fn save_model_and_plot(out: &Path, gpt: &Gpt, tokenizer: &Tokenizer) -> Result<PathBuf, TrainError> {
+    let model_dir = out.join("model");
+    save_hf_dir(gpt, &model_dir)?;
+    tokenizer.save_to_dir(&model_dir)?;
+    plot_run(out)?;
+    Ok(model_dir)
+}
