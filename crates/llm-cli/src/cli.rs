@@ -25,7 +25,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
     /// Random seed (default 123; for `train`, the config's).
-    #[arg(long, global = true, default_value_t = 123)]
+    #[arg(long, global = true, default_value_t = 123, allow_negative_numbers = true)]
     pub seed: u64,
     #[arg(skip)]
     pub seed_given: bool,
@@ -83,7 +83,7 @@ pub struct FinetuneDpoArgs {
     #[command(flatten)]
     pub run: TrainArgs,
     /// DPO's β (sets dpo.beta).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub beta: Option<f64>,
 }
 
@@ -156,7 +156,7 @@ pub struct ClassifyArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// A text to label (repeatable).
-    #[arg(long, required_unless_present = "file")]
+    #[arg(long, required_unless_present = "file", allow_hyphen_values = true)]
     pub text: Vec<String>,
     /// A file with one text per line.
     #[arg(long)]
@@ -168,7 +168,7 @@ pub struct BenchArgs {
     #[arg(long, value_enum)]
     pub workload: Workload,
     /// Timed repetitions after one warm-up; the median is reported.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true)]
     pub repeats: usize,
 }
 
@@ -206,10 +206,11 @@ pub struct TrainArgs {
     /// experiments/default.toml for `train`).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Override a field: a short key (context_length, batch_size, stride, dropout, shuffle,
-    /// lr, weight_decay, grad_clip, grad_accumulation, warmup_steps, eval_every, epochs,
-    /// max_steps, checkpoint_every, trainable, pooling) or a path (model.emb_dim,
-    /// run.keep_checkpoints, lora.rank).
+    /// Override a setting: a short key (context_length, batch_size, stride, dropout,
+    /// shuffle, lr, weight_decay, grad_clip, grad_accumulation, warmup_steps, min_lr,
+    /// eval_every, epochs, max_steps, checkpoint_every, trainable, pooling) or a path
+    /// (model.emb_dim, run.keep_checkpoints, lora.rank); KEY=none unsets a setting and
+    /// schedule=constant clears the schedule.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Run directory (default: runs/NAME, NAME being the config file's name).
@@ -219,7 +220,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub init_from: Option<PathBuf>,
     /// Stop after this many optimizer steps.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub max_steps: Option<usize>,
     /// Train on this UTF-8 text file instead of the config's data set.
     #[arg(long)]
@@ -239,7 +240,7 @@ pub struct TokenizeArgs {
     #[command(subcommand)]
     pub train: Option<TokenizeCommand>,
     /// The text to tokenize (or, with --decode, space-separated ids).
-    #[arg(long, conflicts_with = "file")]
+    #[arg(long, conflicts_with = "file", allow_hyphen_values = true)]
     pub text: Option<String>,
     /// A file to tokenize (or, with --decode, holding space-separated ids).
     #[arg(long)]
@@ -264,7 +265,7 @@ pub struct TokenizeTrainArgs {
     #[arg(long)]
     pub file: PathBuf,
     /// Vocabulary size, including the 256 byte tokens and <|endoftext|>.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub vocab_size: usize,
     /// Where to write the tokenizer.json.
     #[arg(long)]
@@ -277,16 +278,16 @@ pub struct GenerateArgs {
     /// preset name (gpt2-small, gpt-config-124m, ...) for a fresh untrained model.
     #[arg(long)]
     pub model: PathBuf,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub prompt: String,
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, allow_negative_numbers = true)]
     pub max_new_tokens: usize,
     /// 0 is greedy decoding.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub temperature: f32,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub top_k: Option<usize>,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub top_p: Option<f32>,
     /// Recompute every step instead of using the KV cache (same output, slower).
     #[arg(long)]
@@ -305,10 +306,10 @@ pub struct PerplexityArgs {
     #[arg(long, default_value = "the-verdict", conflicts_with = "file")]
     pub dataset: String,
     /// Window length (default and maximum: the model's context length).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub context: Option<usize>,
     /// Windows per forward pass.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, allow_negative_numbers = true)]
     pub batch_size: usize,
 }
 

@@ -23,6 +23,7 @@ fn main() {
     cli.global.seed_given = matches.value_source("seed") == Some(clap::parser::ValueSource::CommandLine)
         || subcommand_seed_given(&matches);
     init_logging(cli.global.verbose);
+    one_line_panics();
     if let Err(err) = set_block_cache_limit(commands::selected_backend(&cli.global)) {
         eprintln!("error: {err}");
         std::process::exit(1);
@@ -35,10 +36,42 @@ fn main() {
     // multithreaded operation of the CPU backends (see `threads`).
     if let Err(err) = threads::on_pool(|| commands::run(cli)) {
         // One line on stderr, non-zero exit: the contract of every command.
-        let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-        eprintln!("error: {}", chain.join(": ").replace('\n', " "));
+        eprintln!("error: {}", one_line(&err));
         std::process::exit(1);
     }
+}
+
+/// A panic (a bug, or a backend that failed where it could not return an error) ends the
+/// command with one line like every other error; `RUST_BACKTRACE=1` keeps Rust's report.
+fn one_line_panics() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        let at = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
+        eprintln!("error: internal error: {}{at}; run with RUST_BACKTRACE=1 for the trace", message.replace('\n', " "));
+    }));
+}
+
+/// An error and its causes in one line, each cause once: an error whose message already
+/// ends with its cause's (`path: No such file or directory`) does not repeat it.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain().map(|e| e.to_string()) {
+        if !line.ends_with(&cause) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&cause);
+        }
+    }
+    line.replace('\n', " ")
 }
 
 /// Stack of rayon's threads, on one of which every command runs: the size of a main thread's.
@@ -85,8 +118,24 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("LLM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colour only for a terminal: a log file or a pipe gets plain text.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory (os error 2)");
+        let err = anyhow::Error::new(io).context("x.txt: No such file or directory (os error 2)");
+        assert_eq!(one_line(&err), "x.txt: No such file or directory (os error 2)");
+        let err = anyhow::anyhow!("inner\ndetail").context("outer");
+        assert_eq!(one_line(&err), "outer: inner detail");
+    }
 }

@@ -39,6 +39,9 @@ pub enum ModelError {
     #[error("unexpected tensors in the checkpoint (not part of a GPT-2 model): {names}")]
     UnexpectedTensors { names: String },
 
+    #[error("tensor `{name}`: {count} of its {len} values are not finite (NaN or infinity): the weights are damaged")]
+    NonFinite { name: String, count: usize, len: usize },
+
     #[error("tensor `{name}` has dtype {dtype}, which cannot be read as floating point")]
     DType { name: String, dtype: String },
 

@@ -1,7 +1,7 @@
 use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::Gpt;
-use crate::loss::cross_entropy;
+use crate::loss::next_token_loss;
 
 /// Next-token loss of a model over a token sequence.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,7 +46,7 @@ pub fn sequence_loss(
                     .collect();
                 Tensor::<2, Int>::from_data(TensorData::new(data, [batch.len(), t]), &device)
             };
-            let loss = cross_entropy(model.forward(gather(0)), gather(1), None);
+            let loss = next_token_loss(model, gather(0), gather(1), None);
             let mean: f64 = loss.into_data().iter::<f64>().next().expect("a scalar loss");
             total += mean * (batch.len() * t) as f64;
             done += batch.len();

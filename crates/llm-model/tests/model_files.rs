@@ -110,3 +110,26 @@ fn book_state_dict_errors_name_the_tensor() {
     let err = load_error(dir.path());
     assert!(err.contains("model.pth"), "{err}");
 }
+
+#[test]
+fn non_finite_weights_name_the_tensor() {
+    let dir = copy_fixture("hf-tied");
+    let path = dir.path().join("model.safetensors");
+    let mut tensors: Vec<(String, llm_model::weights::HostTensor)> = read_safetensors(&path).unwrap().into_iter().collect();
+    let (_, ln) = tensors.iter_mut().find(|(name, _)| name.ends_with("h.1.ln_2.weight")).unwrap();
+    ln.data[3] = f32::NAN;
+    ln.data[5] = f32::INFINITY;
+    llm_model::weights::write_safetensors(&path, &tensors, Default::default()).unwrap();
+    let err = load_error(dir.path());
+    assert!(err.contains("h.1.ln_2.weight") && err.contains("2 of its 64 values are not finite"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn saved_files_get_the_permissions_of_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let out = tempfile::tempdir().unwrap();
+    save_hf_dir(&load_model(&fixture("hf-tied"), &device()).unwrap(), out.path()).unwrap();
+    let mode = |file: &str| std::fs::metadata(out.path().join(file)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("model.safetensors"), mode("config.json"), "model.safetensors follows the umask as config.json does");
+}

@@ -4,13 +4,18 @@
 //! A checkpoint is written into a hidden temporary directory, every file synced, and then
 //! renamed into place, so a directory named `step-*` is always complete: a run killed while
 //! writing leaves only a temporary directory, which resume ignores and the next save removes.
+//! `state.json` records the sha256 of every file beside it, so a file damaged later (a
+//! disk error, a copy cut short) is found before resuming, and resume falls back to the
+//! previous checkpoint with a warning naming the damaged one.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::store::ModuleRecord;
 use llm_data::Tokenizer;
+use llm_data::corpus::sha256_file;
 use llm_model::GptConfig;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +51,10 @@ pub struct TrainingState {
     /// PyTorch's generator's position, for a run that replays the book's draws.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub torch_draws: Option<DrawPosition>,
+    /// The sha256 (hex) of each file of the checkpoint, by name (empty in checkpoints
+    /// written before checksums were recorded).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sha256: BTreeMap<String, String>,
 }
 
 impl TrainingState {
@@ -61,6 +70,7 @@ impl TrainingState {
             tokenizer: tokenizer_kind(tokenizer),
             recipe,
             torch_draws: position.torch_draws,
+            sha256: BTreeMap::new(),
         }
     }
 
@@ -108,7 +118,14 @@ pub fn save_checkpoint<M: Module>(
     if state.tokenizer == TOKENIZER_FILE {
         tokenizer.save(&tmp.join(TOKENIZER_FILE))?;
     }
-    let json = serde_json::to_string_pretty(state).expect("the state serializes");
+    let mut state = state.clone();
+    for file in [MODEL_FILE, OPTIMIZER_FILE, TOKENIZER_FILE] {
+        let path = tmp.join(file);
+        if path.is_file() {
+            state.sha256.insert(file.to_string(), sha256_file(&path)?);
+        }
+    }
+    let json = serde_json::to_string_pretty(&state).expect("the state serializes");
     std::fs::write(tmp.join(STATE_FILE), json).map_err(|e| TrainError::io(tmp.join(STATE_FILE), e))?;
     for file in [MODEL_FILE, OPTIMIZER_FILE, STATE_FILE, TOKENIZER_FILE] {
         sync(&tmp.join(file))?;
@@ -125,14 +142,15 @@ pub fn save_checkpoint<M: Module>(
     Ok(dir)
 }
 
-/// The newest complete checkpoint of a run, if any.
+/// The newest complete checkpoint of a run whose files are intact, if any; a damaged newer
+/// one is skipped with a warning that names it.
 pub fn latest_checkpoint(run_dir: &Path) -> Result<Option<Checkpoint>, TrainError> {
     let root = run_dir.join(CHECKPOINTS_DIR);
     let mut dirs = checkpoint_dirs(&root)?;
     while let Some((_, dir)) = dirs.pop() {
-        match Checkpoint::open(&dir) {
+        match Checkpoint::open(&dir).and_then(|c| c.verify().map(|()| c)) {
             Ok(checkpoint) => return Ok(Some(checkpoint)),
-            Err(e) => tracing::warn!("skipping {}: {e}", dir.display()),
+            Err(e) => tracing::warn!("skipping checkpoint {}: {e}; taking an older one", dir.display()),
         }
     }
     Ok(None)
@@ -155,6 +173,23 @@ impl Checkpoint {
         })
     }
 
+
+    /// Checks every file against the sha256 `state.json` recorded for it.
+    pub fn verify(&self) -> Result<(), TrainError> {
+        for (file, expected) in &self.state.sha256 {
+            let path = self.dir.join(file);
+            if !path.is_file() {
+                return Err(TrainError::Invalid(format!("{}: missing", path.display())));
+            }
+            if &sha256_file(&path)? != expected {
+                return Err(TrainError::Invalid(format!(
+                    "{}: its contents do not match the sha256 recorded in {STATE_FILE} (damaged or cut short)",
+                    path.display()
+                )));
+            }
+        }
+        Ok(())
+    }
 
     /// `module` (built with the checkpoint's architecture) with the checkpoint's weights
     /// (and parameter ids, which the optimizer state refers to).

@@ -75,6 +75,7 @@ pub mod config;
 pub mod dashboard_metrics;
 pub mod dpo;
 pub mod error;
+pub mod finite;
 pub mod fused_adamw;
 pub mod instruct;
 pub mod lm_task;

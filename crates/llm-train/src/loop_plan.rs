@@ -30,9 +30,13 @@ pub struct LoopPlan<B> {
     pub grad_accumulation: usize,
     /// Full batches per epoch (the training loader drops a final partial batch).
     pub batches_per_epoch: usize,
+    /// Items (windows, texts, pairs) per batch.
+    pub batch_size: usize,
     pub eval_every: usize,
     pub eval_batches: usize,
     pub checkpoint_every: usize,
+    /// Time between checkpoints, whatever the steps (zero: off).
+    pub checkpoint_interval: std::time::Duration,
     pub keep_checkpoints: usize,
     pub max_steps: Option<usize>,
     /// Sets the training order of each epoch (seeded, so that a resumed run reads the same).

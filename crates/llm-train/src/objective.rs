@@ -4,7 +4,8 @@ use burn::train::SequenceOutput;
 use llm_data::dataset::LmBatch;
 use llm_data::instruction::IGNORE_INDEX;
 use llm_model::Gpt;
-use llm_model::loss::cross_entropy;
+use burn::tensor::Tensor;
+use llm_model::loss::next_token_loss;
 
 /// The language-modelling objective: next-token cross-entropy of a [`Gpt`], over the
 /// targets that are not [`IGNORE_INDEX`].
@@ -20,11 +21,14 @@ impl CausalLm {
         Self { gpt }
     }
 
-    /// Logits and mean loss of a batch.
+    /// The mean loss of a batch, over the targets that are not [`IGNORE_INDEX`] (padding,
+    /// masked prompts). The logits are computed a block of rows at a time and not kept
+    /// (`next_token_loss`): the output's `logits` is a zero placeholder one value wide, and
+    /// the metrics read the loss and the targets.
     pub fn forward_loss(&self, batch: LmBatch) -> SequenceOutput {
-        let logits = self.gpt.forward(batch.inputs);
-        // Targets marked IGNORE_INDEX (padding, masked prompts) do not count.
-        let loss = cross_entropy(logits.clone(), batch.targets.clone(), Some(IGNORE_INDEX));
+        let loss = next_token_loss(&self.gpt, batch.inputs, batch.targets.clone(), Some(IGNORE_INDEX));
+        let [b, t] = batch.targets.dims();
+        let logits = Tensor::zeros([b, t, 1], &loss.device());
         SequenceOutput::new(loss, logits, None, batch.targets)
     }
 }

@@ -8,8 +8,11 @@ use burn::train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
 use burn::train::metric::{MetricDefinition, MetricId};
 use burn::train::renderer::{EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation, MetricsRendererTraining};
 
-/// Prints `train epoch 2/10 · items 8/18 · Loss 6.91 · Perplexity 1003.57 · Throughput
-/// 812 tok/s` at most once per interval and at the end of every split.
+/// Prints `train epoch 2/10 · items 8/18 · mean Loss 6.91 · mean Perplexity 1003.57 ·
+/// Learning Rate 1.0e-3` at most once per interval and at the end of every split. Metrics are
+/// the mean over the split so far (what the dashboard's epoch figures are), the learning
+/// rate its latest value; the book's evaluation lines, printed beside these, are the mean
+/// over `eval_batches` batches of each split, so the two validation losses differ.
 pub struct PlainRenderer {
     interval: Duration,
     last: Instant,
@@ -19,8 +22,11 @@ pub struct PlainRenderer {
     total: usize,
     done: usize,
     names: HashMap<MetricId, String>,
-    /// The latest batch value of each metric of the split, in registration order.
+    /// The latest value of each metric of the split, in registration order: the mean over
+    /// the split so far, or the latest batch's for a rate.
     values: Vec<(MetricId, String)>,
+    /// The last line printed, so that an interval line and the split's end print it once.
+    printed: String,
 }
 
 impl PlainRenderer {
@@ -35,6 +41,7 @@ impl PlainRenderer {
             done: 0,
             names: HashMap::new(),
             values: Vec::new(),
+            printed: String::new(),
         }
     }
 
@@ -42,9 +49,14 @@ impl PlainRenderer {
         let entry = match state {
             MetricState::Generic(entry) | MetricState::Numeric(entry, _) => entry,
         };
-        // Burn formats numeric entries as "epoch X - batch Y"; the batch value is the news.
+        // Burn formats numeric entries as "epoch MEAN - batch LATEST".
         let text = entry.serialized_entry.formatted;
-        let value = text.rsplit_once("batch ").map_or(text.as_str(), |(_, v)| v).trim().to_string();
+        let (mean, latest) = match text.split_once(" - batch ") {
+            Some((mean, latest)) => (mean.trim_start_matches("epoch ").trim(), latest.trim()),
+            None => (text.as_str(), text.as_str()),
+        };
+        let rate = self.names.get(&entry.metric_id).is_some_and(|n| n.contains("Learning Rate"));
+        let value = if rate { latest.to_string() } else { format!("mean {mean}") };
         match self.values.iter_mut().find(|(id, _)| *id == entry.metric_id) {
             Some(slot) => slot.1 = value,
             None => self.values.push((entry.metric_id, value)),
@@ -54,12 +66,18 @@ impl PlainRenderer {
     fn print(&mut self) {
         let mut line = format!("{} epoch {}/{} · items {}/{}", self.split, self.epoch, self.epochs, self.done, self.total);
         for (id, value) in &self.values {
-            if value != "N/A" {
+            if !value.ends_with("N/A") {
                 let name = self.names.get(id).map_or("?", String::as_str);
-                line.push_str(&format!(" · {name} {value}"));
+                match value.strip_prefix("mean ") {
+                    Some(mean) => line.push_str(&format!(" · mean {name} {mean}")),
+                    None => line.push_str(&format!(" · {name} {value}")),
+                }
             }
         }
-        println!("{line}");
+        if line != self.printed {
+            println!("{line}");
+            self.printed = line;
+        }
         self.last = Instant::now();
     }
 }

@@ -15,7 +15,7 @@ use crate::error::TrainError;
 use crate::lm_task::LmTask;
 use crate::run_dir::save_model_and_plot;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{RunStart, init_from, train};
+use crate::run_setup::{RunStart, train};
 use crate::torch_replay::{shared_generator, with_torch_dropout};
 use crate::{CausalLm, ExperimentConfig};
 
@@ -57,10 +57,7 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
     let (mut start, gpt) = RunStart::new(config, options, torch.as_ref())?;
     let model = start.resume(CausalLm::new(gpt))?;
     let model = CausalLm::new(with_torch_dropout(model.gpt, torch.as_ref()));
-    let context = match (init_from(config, options).is_some(), config.model.context_length()?) {
-        (true, Some(c)) => c.min(model.gpt.config().context_length),
-        _ => model.gpt.config().context_length,
-    };
+    let context = start.context;
     let stride = config.data.stride.unwrap_or(context);
 
     let file = start.data_file.clone();

@@ -14,13 +14,11 @@ use crate::metrics_csv::read_metrics;
 use crate::plot::plot_losses;
 use crate::{ExperimentConfig, PretrainOptions};
 
-/// Prepares `options.out` (see [`prepare_run_dir`]) and writes the resolved `config.toml`
-/// into it; returns the checkpoint to resume from.
-pub(crate) fn open_run_dir(config: &ExperimentConfig, options: &PretrainOptions) -> Result<Option<Checkpoint>, TrainError> {
-    let checkpoint = prepare_run_dir(&options.out, options)?;
+
+/// Writes the configuration the run uses as `out/config.toml`, before its first step.
+pub(crate) fn record_config(out: &Path, config: &ExperimentConfig) -> Result<(), TrainError> {
     let resolved = toml::to_string(config).map_err(|e| TrainError::Invalid(e.to_string()))?;
-    write_atomically(&options.out.join("config.toml"), resolved.as_bytes())?;
-    Ok(checkpoint)
+    Ok(write_atomically(&out.join("config.toml"), resolved.as_bytes())?)
 }
 
 /// Creates the run directory; returns the checkpoint to resume from. A fresh run refuses a

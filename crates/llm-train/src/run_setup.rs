@@ -20,7 +20,7 @@ use crate::fused_adamw::FusedAdamW;
 use crate::loop_plan::LoopPlan;
 use crate::lr_scheduler::ScheduleLr;
 use crate::metrics_csv::MetricsCsv;
-use crate::run_dir::open_run_dir;
+use crate::run_dir::{prepare_run_dir, record_config};
 use crate::run_loaders::RunLoaders;
 use crate::train_loop::{TrainLoop, supervised_training};
 use crate::train_task::TrainTask;
@@ -35,6 +35,9 @@ pub(crate) struct RunStart {
     /// The same device without autodiff, for evaluation.
     pub device: Device,
     pub tokenizer: Tokenizer,
+    /// The longest sequence the run feeds the model: `model.context_length`, at most the
+    /// model's own (a model started from a directory may be trained on shorter windows).
+    pub context: usize,
     /// The text or records to train on.
     pub data_file: PathBuf,
 }
@@ -50,7 +53,7 @@ impl RunStart {
         options: &PretrainOptions,
         torch: Option<&SharedTorchGenerator>,
     ) -> Result<(Self, Gpt), TrainError> {
-        let checkpoint = open_run_dir(config, options)?;
+        let checkpoint = prepare_run_dir(&options.out, options)?;
         let ad = options.device.clone().autodiff();
         // A resumed run reseeds by its step: dropout masks then differ from an uninterrupted
         // run's (the backend's generator state is not saved); without dropout it is exact.
@@ -62,7 +65,26 @@ impl RunStart {
             }
             None => initial_model(config, init_from(config, options).as_deref(), &ad, torch)?,
         };
-        let start = Self { checkpoint, ad, device: options.device.clone(), tokenizer, data_file: data_file(config, options)? };
+        // What config.toml records is what runs: a model started from a directory is that
+        // model, whatever the preset's settings said.
+        let mut recorded = config.clone();
+        if let (None, Some(dir)) = (&checkpoint, init_from(config, options)) {
+            recorded.model = config.model.starting_from(&dir.display().to_string(), gpt.config())?;
+        }
+        record_config(&options.out, &recorded)?;
+        let own = gpt.config().context_length;
+        let context = match recorded.model.context_length()? {
+            Some(c) if c <= own => c,
+            _ => own,
+        };
+        let start = Self {
+            checkpoint,
+            ad,
+            device: options.device.clone(),
+            tokenizer,
+            context,
+            data_file: data_file(config, options)?,
+        };
         Ok((start, gpt))
     }
 
@@ -155,9 +177,11 @@ fn loop_plan<B>(
         grad_clip: config.optimizer.grad_clip,
         grad_accumulation: accumulation,
         batches_per_epoch,
+        batch_size: config.data.batch_size,
         eval_every: config.run.eval_every,
         eval_batches: config.run.eval_batches,
         checkpoint_every: config.run.checkpoint_every,
+        checkpoint_interval: std::time::Duration::from_secs_f64(config.run.checkpoint_minutes * 60.0),
         keep_checkpoints: config.run.keep_checkpoints,
         max_steps: config.run.max_steps,
         train_order: loaders.train_order.clone(),
@@ -182,7 +206,7 @@ pub fn adamw(config: &ExperimentConfig) -> ModuleOptimizer {
 }
 
 /// `--init-from`, else the config's `model.init_from`.
-pub(crate) fn init_from(config: &ExperimentConfig, options: &PretrainOptions) -> Option<PathBuf> {
+fn init_from(config: &ExperimentConfig, options: &PretrainOptions) -> Option<PathBuf> {
     options.init_from.clone().or_else(|| config.model.init_from.as_ref().map(PathBuf::from))
 }
 

@@ -20,6 +20,8 @@ use burn::train::{
 };
 
 use crate::checkpoint::{TrainingState, save_checkpoint};
+use crate::error::TrainError;
+use crate::finite::all_finite;
 use crate::loop_plan::LoopPlan;
 use crate::metrics_csv::StepRecord;
 use crate::position::Position;
@@ -72,6 +74,7 @@ struct Fit<'a, T: TrainTask> {
     interrupter: Interrupter,
     at: Position,
     last_checkpoint: usize,
+    last_checkpoint_time: Instant,
     /// On a terminal the dashboard owns the screen; elsewhere the book's lines are printed.
     quiet: bool,
 }
@@ -98,6 +101,7 @@ impl<T: TrainTask> SupervisedLearningStrategy<T::Model> for TrainLoop<T> {
             processor: components.event_processor,
             interrupter: components.interrupter,
             last_checkpoint: at.step,
+            last_checkpoint_time: Instant::now(),
             at,
             quiet: std::io::stdout().is_terminal(),
         };
@@ -130,7 +134,9 @@ impl<T: TrainTask> Fit<'_, T> {
     /// optimizer step each `grad_accumulation` of them and at the epoch's end.
     fn train_epoch(&mut self, loader: &dyn DataLoader<T::Batch>) -> Flow {
         let epoch = self.at.epoch;
-        self.train_event(LearnerEvent::StartSplit { epoch_number: epoch, total_items: loader.num_items() });
+        // The items of the full batches: a final partial batch is dropped, as the book does.
+        let total_items = self.plan.batches_per_epoch * self.plan.batch_size;
+        self.train_event(LearnerEvent::StartSplit { epoch_number: epoch, total_items });
         let mut batches = loader.iter();
         for _ in 0..self.at.batches_in_epoch {
             batches.next();
@@ -144,14 +150,25 @@ impl<T: TrainTask> Fit<'_, T> {
                     return Flow::Stop;
                 }
             };
-            let output = self.accumulate(batch, &mut accumulation);
+            let output = match self.accumulate(batch, &mut accumulation) {
+                Ok(output) => output,
+                Err(error) => {
+                    self.plan.fail(error, &self.interrupter);
+                    return Flow::Stop;
+                }
+            };
+            if !accumulation.loss_sum.is_finite() {
+                let error = TrainError::NonFiniteLoss { step: self.at.step + 1, loss: accumulation.loss_sum, kept: self.kept() };
+                self.plan.fail(error, &self.interrupter);
+                return Flow::Stop;
+            }
             let lr = self.plan.schedule.lr_at(self.at.step);
             let epoch_end = self.at.batches_in_epoch >= self.plan.batches_per_epoch;
             if accumulation.batches == self.plan.grad_accumulation || epoch_end {
                 let mut record = self.optimizer_step(&mut accumulation, lr);
                 record.val_loss = self.evaluate(lr);
                 self.log(&record);
-                self.report(output, batches.progress(), lr);
+                self.report(output, lr);
                 self.checkpoint_if_due();
                 accumulation = Accumulation::new();
                 if self.interrupter.should_stop() || self.plan.done(self.at.step) {
@@ -160,7 +177,7 @@ impl<T: TrainTask> Fit<'_, T> {
                     return Flow::Stop;
                 }
             } else {
-                self.report(output, batches.progress(), lr);
+                self.report(output, lr);
             }
         }
         self.train_event(LearnerEvent::EndSplit(epoch));
@@ -168,14 +185,20 @@ impl<T: TrainTask> Fit<'_, T> {
     }
 
     /// Forward and backward pass of one batch; its gradients join the accumulation.
-    fn accumulate(&mut self, batch: T::Batch, accumulation: &mut Accumulation<T::Model>) -> <T::Model as TrainStep>::Output {
+    fn accumulate(
+        &mut self,
+        batch: T::Batch,
+        accumulation: &mut Accumulation<T::Model>,
+    ) -> Result<<T::Model as TrainStep>::Output, TrainError> {
         accumulation.tokens += T::batch_tokens(&batch);
         let out = TrainStep::step(self.model(), batch);
-        accumulation.loss_sum += T::train_loss(&out.item).into_scalar::<f64>();
+        let step = self.at.step + 1;
+        let loss = T::train_loss(&out.item).try_into_scalar::<f64>();
+        accumulation.loss_sum += loss.map_err(|e| TrainError::device(format!("step {step}: the training loss"), &self.plan.device, e))?;
         accumulation.batches += 1;
         self.at.batches_in_epoch += 1;
         accumulation.gradients.accumulate(self.model(), out.grads);
-        out.item
+        Ok(out.item)
     }
 
     /// One optimizer step on the mean gradient of the accumulated batches, clipped to the
@@ -186,8 +209,12 @@ impl<T: TrainTask> Fit<'_, T> {
         if batches > 1 {
             scale_gradients(self.model(), &mut grads, 1.0 / batches as f64);
         }
-        if self.plan.grad_clip > 0.0 && self.plan.schedule.past_warmup(self.at.step) {
-            clip_global_norm(self.model(), &mut grads, self.plan.grad_clip);
+        if self.plan.grad_clip > 0.0
+            && self.plan.schedule.past_warmup(self.at.step)
+            && let Err(e) = clip_global_norm(self.model(), &mut grads, self.plan.grad_clip)
+        {
+            let error = TrainError::device(format!("step {}: the gradient norm", self.at.step + 1), &self.plan.device, e);
+            self.plan.fail(error, &self.interrupter);
         }
         let model = self.model.take().expect("the model is back after each step");
         self.model = Some(model.optimize(&mut self.optim, lr.into(), grads));
@@ -215,9 +242,9 @@ impl<T: TrainTask> Fit<'_, T> {
         }
         let eval_model = self.model().valid();
         plan.train_eval_order.set_epoch(step);
-        let train = self.mean_loss(&eval_model, plan.train_eval.as_ref());
+        let train = self.mean_loss(&eval_model, plan.train_eval.as_ref(), "the training split's evaluation loss");
         plan.val_eval_order.set_epoch(step);
-        let val = self.mean_loss(&eval_model, plan.val_eval.as_ref());
+        let val = self.mean_loss(&eval_model, plan.val_eval.as_ref(), "the validation loss");
         let epoch = self.at.epoch;
         self.print(format!(
             "epoch {epoch} (step {step:06}): train loss {:.3}, val loss {:.3}, lr {lr:.2e}",
@@ -231,13 +258,21 @@ impl<T: TrainTask> Fit<'_, T> {
         val
     }
 
-    /// Mean loss over the first `eval_batches` batches of `loader`.
-    fn mean_loss(&self, model: &T::Model, loader: &dyn DataLoader<T::Batch>) -> Option<f64> {
+    /// Mean loss over the first `eval_batches` batches of `loader` (`what` names it in an
+    /// error, which stops the run).
+    fn mean_loss(&self, model: &T::Model, loader: &dyn DataLoader<T::Batch>, what: &str) -> Option<f64> {
         let mut total = 0.0;
         let mut n = 0;
         for batch in loader.iter().take(self.plan.eval_batches) {
             let out = InferenceStep::step(model, batch.ok()?);
-            total += T::valid_loss(&out).into_scalar::<f64>();
+            match T::valid_loss(&out).try_into_scalar::<f64>() {
+                Ok(loss) => total += loss,
+                Err(e) => {
+                    let step = self.at.step;
+                    self.plan.fail(TrainError::device(format!("step {step}: {what}"), &self.plan.device, e), &self.interrupter);
+                    return None;
+                }
+            }
             n += 1;
         }
         (n > 0).then(|| total / n as f64)
@@ -251,28 +286,40 @@ impl<T: TrainTask> Fit<'_, T> {
     }
 
     /// A processed batch, for the dashboard's training metrics and progress.
-    fn report(&mut self, output: <T::Model as TrainStep>::Output, progress: Progress, lr: f64) {
+    fn report(&mut self, output: <T::Model as TrainStep>::Output, lr: f64) {
+        let batch_size = self.plan.batch_size;
+        let total = self.plan.batches_per_epoch * batch_size;
+        let progress = Progress::new(self.at.batches_in_epoch * batch_size, total, Some("items".into()));
         let item = TrainingItem::new(output, progress, Some(self.at.batches_in_epoch), Some(lr.into()));
         self.train_event(LearnerEvent::ProcessedItem(item));
     }
 
+    /// A checkpoint every `checkpoint_every` steps, and whenever `checkpoint_interval` has
+    /// passed since the last one.
     fn checkpoint_if_due(&mut self) {
-        let every = self.plan.checkpoint_every;
-        if every > 0 && self.at.step % every == 0 {
+        let (every, interval) = (self.plan.checkpoint_every, self.plan.checkpoint_interval);
+        let by_steps = every > 0 && self.at.step % every == 0;
+        let by_time = !interval.is_zero() && self.last_checkpoint_time.elapsed() >= interval;
+        if by_steps || by_time {
             self.checkpoint();
         }
     }
 
-    /// Model, optimizer and position into `checkpoints/step-NNNNNNNN`.
+    /// Model, optimizer and position into `checkpoints/step-NNNNNNNN`, unless the weights
+    /// are damaged (then the run stops, and the last checkpoint stays the newest).
     fn checkpoint(&mut self) {
         let plan = self.plan;
+        if !all_finite(self.model()) {
+            plan.fail(TrainError::NonFiniteWeights { step: self.at.step, kept: self.kept() }, &self.interrupter);
+            return;
+        }
         let mut at = self.at.clone();
         if let (Some(generator), Some(p)) = (&plan.torch, at.torch_draws.as_mut()) {
             p.now = draws(generator);
         }
         let state = TrainingState::at(&at, T::model_config(self.model()), self.task.tokenizer(), self.task.recipe_state());
         match save_checkpoint(&plan.run_dir, &state, self.model(), &self.optim, self.task.tokenizer(), plan.keep_checkpoints) {
-            Ok(_) => self.last_checkpoint = self.at.step,
+            Ok(_) => (self.last_checkpoint, self.last_checkpoint_time) = (self.at.step, Instant::now()),
             Err(e) => plan.fail(e, &self.interrupter),
         }
     }
@@ -301,6 +348,14 @@ impl<T: TrainTask> Fit<'_, T> {
         match self.task.end_of_epoch(&self.model().valid(), self.at.epoch, self.at.step) {
             Ok(line) => line.into_iter().for_each(|line| self.print(line)),
             Err(e) => self.plan.fail(e, &self.interrupter),
+        }
+    }
+
+    /// Which checkpoint a stopped run can go back to.
+    fn kept(&self) -> String {
+        match self.last_checkpoint {
+            0 => "no checkpoint was written before".into(),
+            step => format!("its newest checkpoint, step-{step:08}, is intact: resume from it with another setting, e.g. a lower --set lr"),
         }
     }
 

@@ -56,7 +56,7 @@ fn train_two_steps(device: &Device) -> Trace {
     for _ in 0..2 {
         let mut out = model.step(data.clone());
         losses.push(out.item.loss.clone().into_scalar::<f32>());
-        clip_global_norm(&model, &mut out.grads, 1.0);
+        clip_global_norm(&model, &mut out.grads, 1.0).unwrap();
         model = model.optimize(&mut optim, 1e-3.into(), out.grads);
     }
     losses.push(model.forward_loss(data).loss.into_scalar::<f32>());

@@ -55,6 +55,7 @@ fn state(step: usize) -> TrainingState {
         tokenizer: tokenizer_kind(&Tokenizer::gpt2()),
         recipe: None,
         torch_draws: None,
+        sha256: Default::default(),
     }
 }
 
@@ -82,7 +83,8 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
     std::fs::create_dir_all(root.join("step-00000001")).unwrap();
     std::fs::copy(dir.join("model.bpk"), root.join("step-00000010/model.bpk")).unwrap();
     let found = latest_checkpoint(run.path()).unwrap().unwrap();
-    assert_eq!(found.state, state(3));
+    assert_eq!(found.state, TrainingState { sha256: found.state.sha256.clone(), ..state(3) });
+    assert_eq!(found.state.sha256.keys().collect::<Vec<_>>(), ["model.bpk", "optimizer.bpk"], "every file's checksum");
 
     // Continuing the original and continuing the restored copy give the same weights.
     let restored_optim = found.load_optimizer(adamw()).unwrap();
@@ -111,4 +113,32 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
     // step 1, older than the newest checkpoint, are gone.
     assert_eq!(names, ["step-00000004", "step-00000005", "step-00000010"].map(String::from).to_vec());
     assert_eq!(latest_checkpoint(run.path()).unwrap().unwrap().state.step, 5);
+}
+
+#[test]
+fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
+    let device = Device::flex().autodiff();
+    let model = CausalLm::new(tiny().init(&device).unwrap());
+    let optim = AdamWConfig::new().init();
+    let run = tempfile::tempdir().unwrap();
+    for s in [2, 4] {
+        save_checkpoint(run.path(), &state(s), &model, &optim, &Tokenizer::gpt2(), 2).unwrap();
+    }
+    let newest = run.path().join("checkpoints/step-00000004");
+    for (file, damage) in [("model.bpk", "truncated"), ("optimizer.bpk", "one byte changed")] {
+        let path = newest.join(file);
+        let good = std::fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        match damage {
+            "truncated" => bad.truncate(bad.len() / 2),
+            _ => bad[good.len() / 2] ^= 1,
+        }
+        std::fs::write(&path, &bad).unwrap();
+        let found = latest_checkpoint(run.path()).unwrap().unwrap();
+        assert_eq!(found.state.step, 2, "{file} {damage}: the checkpoint before is taken");
+        let err = llm_train::checkpoint::Checkpoint::open(&newest).unwrap().verify().unwrap_err().to_string();
+        assert!(err.contains(file) && err.contains("sha256"), "{err}");
+        std::fs::write(&path, &good).unwrap();
+        assert_eq!(latest_checkpoint(run.path()).unwrap().unwrap().state.step, 4, "intact again");
+    }
 }

@@ -13,6 +13,9 @@ use crate::cli::{ClassifyArgs, GlobalArgs};
 const CHUNK: usize = 32;
 
 pub fn run(args: ClassifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
+        anyhow::bail!("--text #{}: the text is empty; give something to classify", i + 1);
+    }
     let mut texts = args.text.clone();
     if let Some(file) = &args.file {
         let content = read_text_file(file)?;
@@ -59,6 +62,9 @@ pub fn run(args: ClassifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 
 /// `path` itself, or `path/model` for a run directory.
 fn classifier_dir(path: &Path) -> anyhow::Result<PathBuf> {
+    if !path.exists() {
+        anyhow::bail!("--model {}: no such directory", path.display());
+    }
     for dir in [path.to_path_buf(), path.join("model")] {
         if dir.join("classifier.json").is_file() {
             return Ok(dir);

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use indicatif::{ProgressBar, ProgressStyle};
 use llm_data::corpus::{DataDir, read_text_file};
 use llm_model::eval::sequence_loss;
@@ -6,7 +8,12 @@ use crate::cli::{GlobalArgs, PerplexityArgs};
 
 pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let device = super::selected_device(global)?;
-    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
+    // On a terminal, a spinner while the model loads (a 124M preset takes seconds to build).
+    let loading = ProgressBar::new_spinner().with_message(format!("loading {}", args.model.display()));
+    loading.enable_steady_tick(Duration::from_millis(120));
+    let loaded = super::model_dir::load_for_text(&args.model, &device, global.seed);
+    loading.finish_and_clear();
+    let (gpt, tokenizer) = loaded?;
     let max = gpt.config().context_length;
     let context = args.context.unwrap_or(max);
     if context == 0 || context > max {
@@ -26,8 +33,9 @@ pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         );
     }
     let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("scoring {bar:40} {pos}/{len} windows ({eta})").expect("valid template"),
+        ProgressStyle::with_template("{spinner} scoring {bar:40} {pos}/{len} windows ({elapsed})").expect("valid template"),
     );
+    bar.enable_steady_tick(Duration::from_millis(120));
     let result = sequence_loss(&gpt, &ids, context, args.batch_size, |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);

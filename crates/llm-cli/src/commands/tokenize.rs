@@ -21,8 +21,12 @@ pub fn run(args: TokenizeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     if args.decode {
         let ids = input
             .split_whitespace()
-            .map(|s| s.parse::<u32>().with_context(|| format!("`{s}` is not a token id")))
+            .map(|s| s.parse::<u32>().with_context(|| format!("`{s}` is not a token id (a whole number from 0)")))
             .collect::<anyhow::Result<Vec<u32>>>()?;
+        let vocab = tokenizer.vocab_size();
+        if let Some(bad) = ids.iter().find(|&&id| id as usize >= vocab) {
+            anyhow::bail!("token id {bad} is not in the vocabulary ({vocab} ids: 0 to {})", vocab - 1);
+        }
         out.write_all(&tokenizer.decode_bytes(&ids))?;
         writeln!(out)?;
     } else {

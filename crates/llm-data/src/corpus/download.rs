@@ -81,10 +81,19 @@ fn extract_member(zip_bytes: &[u8], member: &str, dest: &Path) -> Result<Vec<u8>
     Ok(out)
 }
 
-/// The sha256 of a file, in lowercase hex.
+/// The sha256 of a file, in lowercase hex (read in 1 MiB pieces, so a large file is never
+/// held in memory).
 pub fn sha256_file(path: &Path) -> Result<String, DataError> {
-    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    Ok(hex(&Sha256::digest(&bytes)))
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buffer).map_err(|e| DataError::io(path, e))? {
+            0 => return Ok(hex(&hasher.finalize())),
+            n => hasher.update(&buffer[..n]),
+        }
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -48,6 +48,7 @@ pub fn write_safetensors(
         .and_then(|()| {
             std::fs::File::open(&tmp)
                 .and_then(|f| f.sync_all())
+                .and_then(|()| give_default_permissions(&tmp))
                 .and_then(|()| std::fs::rename(&tmp, path))
                 .map_err(|e| ModelError::io(path, e))
         });
@@ -55,6 +56,15 @@ pub fn write_safetensors(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Gives `path` the permissions a newly created file gets (the umask's): safetensors
+/// writes through a temporary file of its own, created readable by its owner only.
+fn give_default_permissions(path: &Path) -> std::io::Result<()> {
+    let probe = temp_path(&path.with_extension("permissions"));
+    let permissions = std::fs::File::create(&probe)?.metadata()?.permissions();
+    std::fs::remove_file(&probe)?;
+    std::fs::set_permissions(path, permissions)
 }
 
 /// A host tensor seen as safetensors bytes, without a copy on little-endian machines.

@@ -100,14 +100,18 @@ impl TensorMap {
         Ok(tensor)
     }
 
-    /// Removes `name`, whatever its shape.
+    /// Removes `name`, whatever its shape; its values must be finite (a NaN or an infinity
+    /// in a weight would make every output NaN without a word).
     pub fn take_any(&mut self, name: &str) -> Result<HostTensor, ModelError> {
-        self.tensors
-            .remove(name)
-            .ok_or_else(|| ModelError::MissingTensor {
-                name: name.to_string(),
-                hint: self.missing_hint(name),
-            })
+        let tensor = self.tensors.remove(name).ok_or_else(|| ModelError::MissingTensor {
+            name: name.to_string(),
+            hint: self.missing_hint(name),
+        })?;
+        let non_finite = tensor.data.iter().filter(|x| !x.is_finite()).count();
+        if non_finite > 0 {
+            return Err(ModelError::NonFinite { name: name.to_string(), count: non_finite, len: tensor.data.len() });
+        }
+        Ok(tensor)
     }
 
     /// Removes every tensor whose name satisfies `pred` (buffers a format carries but a
@@ -176,5 +180,13 @@ mod tests {
         assert!(m.clone().finish().unwrap_err().to_string().contains("h.0.ln_1.weight"));
         m.take("h.0.ln_1.weight", &[2]).unwrap();
         m.finish().unwrap();
+    }
+
+    #[test]
+    fn take_refuses_non_finite_values() {
+        let mut m = TensorMap::new();
+        m.insert("wte.weight", HostTensor::new(vec![2, 2], vec![1., f32::NAN, f32::INFINITY, 0.]));
+        let err = m.take("wte.weight", &[2, 2]).unwrap_err().to_string();
+        assert!(err.contains("`wte.weight`") && err.contains("2 of its 4 values"), "{err}");
     }
 }

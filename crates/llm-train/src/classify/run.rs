@@ -49,8 +49,7 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
     })?;
     let out = &options.out;
     let (mut start, gpt) = RunStart::new(config, options, None)?;
-    let context = gpt.config().context_length;
-    let data = load_class_data(section, &start.data_file, &start.tokenizer, context, config.seed)?;
+    let data = load_class_data(section, &start.data_file, &start.tokenizer, start.context, config.seed)?;
     let state = ClassifierState {
         labels: data.labels.names.clone(),
         pooling: section.pooling,

@@ -113,9 +113,13 @@ pub struct RunSection {
     pub eval_every: usize,
     /// Batches of each split used per evaluation.
     pub eval_batches: usize,
-    /// Save a checkpoint every N optimizer steps (0: only at the end).
+    /// Save a checkpoint every N optimizer steps (0: by time alone) and at the end.
     #[serde(default)]
     pub checkpoint_every: usize,
+    /// Also save one when this many minutes of training have passed since the last (0:
+    /// off), so that a run of long steps can be resumed too.
+    #[serde(default = "default_checkpoint_minutes")]
+    pub checkpoint_minutes: f64,
     /// How many of the newest checkpoints to keep.
     #[serde(default = "two")]
     pub keep_checkpoints: usize,
@@ -131,10 +135,6 @@ impl ExperimentConfig {
         self.model.config()
     }
 
-    /// Tokens between window starts.
-    pub fn stride(&self) -> Result<usize, ConfigError> {
-        Ok(self.data.stride.unwrap_or(self.model_config()?.context_length))
-    }
 }
 
 fn default_seed() -> u64 {
@@ -163,6 +163,9 @@ fn default_beta2() -> f64 {
 }
 fn default_eps() -> f64 {
     1e-8
+}
+fn default_checkpoint_minutes() -> f64 {
+    10.0
 }
 fn default_prompt() -> String {
     "Every effort moves you".into()

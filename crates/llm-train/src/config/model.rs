@@ -63,11 +63,49 @@ impl ModelSection {
             .transpose()
     }
 
+    /// This section as a run that starts from the model directory `dir` uses it: that
+    /// model's own settings (the architecture comes from the directory), `dropout` and
+    /// `context_length` (at most the model's) as the section gives them. A setting of the
+    /// architecture that differs from the model's is not applied: it is named in a warning,
+    /// and the section returned (what `config.toml` records) holds the model's value.
+    pub fn starting_from(&self, dir: &str, model: &GptConfig) -> Result<ModelSection, ConfigError> {
+        let mut settings = toml::Table::try_from(model).expect("a model config is a table");
+        if let Some(context) = self.context_length()? {
+            if context > model.context_length {
+                return Err(ConfigError::Invalid(format!(
+                    "model.context_length = {context}: the model in {dir} has positions for {} tokens; set at most that",
+                    model.context_length
+                )));
+            }
+            settings.insert("context_length".into(), toml::Value::Integer(context as i64));
+        }
+        for (key, value) in &self.settings {
+            // Both apply (dropout already to `model`); every other setting is the model's.
+            let applied = matches!(key.as_str(), "context_length" | "dropout");
+            if !applied && !settings.get(key).is_some_and(|own| same_value(own, value)) {
+                tracing::warn!(
+                    "model.{key} = {value} is not applied: the run starts from {dir}, whose {key} is {}",
+                    settings.get(key).map_or("unset".to_string(), ToString::to_string)
+                );
+            }
+        }
+        Ok(ModelSection { preset: None, init_from: Some(dir.to_string()), settings })
+    }
+
     pub fn dropout(&self) -> Result<Option<f64>, ConfigError> {
         self.setting("dropout")
     }
 
     pub fn context_length(&self) -> Result<Option<usize>, ConfigError> {
         self.setting("context_length")
+    }
+}
+
+/// Equal TOML values, a whole number equal to the same float.
+fn same_value(a: &toml::Value, b: &toml::Value) -> bool {
+    use toml::Value::{Float, Integer};
+    match (a, b) {
+        (Integer(i), Float(f)) | (Float(f), Integer(i)) => *i as f64 == *f,
+        _ => a == b,
     }
 }

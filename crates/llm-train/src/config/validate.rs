@@ -15,11 +15,29 @@ impl ExperimentConfig {
         if !(self.data.train_ratio > 0.0 && self.data.train_ratio < 1.0) {
             return fail(format!("data.train_ratio must be in (0, 1), got {}", self.data.train_ratio));
         }
-        if !(self.optimizer.lr > 0.0) {
-            return fail(format!("optimizer.lr must be positive, got {}", self.optimizer.lr));
+        let o = &self.optimizer;
+        for (key, value, zero_allowed) in [
+            ("optimizer.lr", o.lr, false),
+            ("optimizer.eps", o.eps, false),
+            ("optimizer.weight_decay", o.weight_decay, true),
+            ("optimizer.grad_clip", o.grad_clip, true),
+        ] {
+            if !(value.is_finite() && (value > 0.0 || zero_allowed && value == 0.0)) {
+                let expected = if zero_allowed { "a finite number, 0 or more" } else { "a finite number above 0" };
+                return fail(format!("{key} must be {expected}, got {value}"));
+            }
         }
-        if self.optimizer.weight_decay < 0.0 || self.optimizer.grad_clip < 0.0 {
-            return fail("optimizer.weight_decay and optimizer.grad_clip must not be negative".into());
+        for (key, value) in [("optimizer.beta1", o.beta1), ("optimizer.beta2", o.beta2)] {
+            if !(0.0..1.0).contains(&value) {
+                return fail(format!("{key} must be in [0, 1), got {value}"));
+            }
+        }
+        for (key, value) in [("schedule.initial_lr", self.schedule.initial_lr), ("schedule.min_lr", self.schedule.min_lr)] {
+            if let Some(value) = value
+                && !(value.is_finite() && value >= 0.0)
+            {
+                return fail(format!("{key} must be a finite number, 0 or more, got {value}"));
+            }
         }
         if self.optimizer.grad_accumulation == 0 {
             return fail("optimizer.grad_accumulation must be at least 1".into());
@@ -32,6 +50,12 @@ impl ExperimentConfig {
         }
         if self.run.eval_batches == 0 {
             return fail("run.eval_batches must be at least 1".into());
+        }
+        if !(self.run.checkpoint_minutes.is_finite() && self.run.checkpoint_minutes >= 0.0) {
+            return fail(format!("run.checkpoint_minutes must be a finite number, 0 or more, got {}", self.run.checkpoint_minutes));
+        }
+        if self.run.keep_checkpoints == 0 {
+            return fail("run.keep_checkpoints must be at least 1 (a run resumes from its newest checkpoint)".into());
         }
         if let Some(c) = &self.classify {
             let (t, v) = (c.train_fraction, c.validation_fraction);
@@ -97,7 +121,6 @@ eval_batches = 5
         let c = parse(&[]).unwrap();
         let m = c.model_config().unwrap();
         assert_eq!((m.emb_dim, m.context_length, m.qkv_bias), (768, 256, false));
-        assert_eq!(c.stride().unwrap(), 256, "stride defaults to the context");
         assert_eq!((c.optimizer.eps, c.optimizer.beta2), (1e-8, 0.999));
         assert_eq!(c.data.dataset, "the-verdict");
         assert_eq!(c.run.sample_prompt, "Every effort moves you");
@@ -142,6 +165,10 @@ eval_batches = 5
         assert!(err.contains("n_heads"), "{err}");
         let err = error(&["model.heads=4"]);
         assert!(err.contains("model.heads") && err.contains("n_heads"), "{err}");
+        for (set, key) in [("lr=inf", "optimizer.lr"), ("lr=0", "optimizer.lr"), ("lr=nan", "optimizer.lr"), ("weight_decay=-0.1", "optimizer.weight_decay"), ("grad_clip=inf", "optimizer.grad_clip"), ("optimizer.beta2=1", "optimizer.beta2"), ("optimizer.eps=0", "optimizer.eps"), ("min_lr=-1e-5", "schedule.min_lr"), ("run.keep_checkpoints=0", "run.keep_checkpoints"), ("dropout=1", "dropout")] {
+            let err = error(&[set]);
+            assert!(err.contains(key), "{set}: {err}");
+        }
         let err = error(&["lr=fast"]);
         assert!(err.contains("lr = \"fast\"") && err.contains("f64"), "{err}");
         // A whole file whose preset is unknown: the message names the key and the presets.

@@ -36,7 +36,6 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
     })?;
     let out = &options.out;
     let (mut start, policy) = RunStart::new(config, options, None)?;
-    let context = policy.config().context_length;
     // The reference is the starting policy, frozen; a resumed run loads both.
     let model = start.resume(DpoObjective::new(policy.clone(), policy, section.beta, section.average_logprobs))?;
     let tokenizer = start.tokenizer.clone();
@@ -50,7 +49,7 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
     let batches_per_epoch = start.batches_per_epoch(config, data.train.items.len(), "pairs")?;
     let batcher = PreferenceBatcher {
         pad_token_id: section.pad_token_id,
-        allowed_max_length: Some(section.allowed_max_length.unwrap_or(context).min(context)),
+        allowed_max_length: Some(section.allowed_max_length.unwrap_or(start.context).min(start.context)),
         mask_prompt: section.mask_prompt,
     };
     tracing::info!(train = data.train.items.len(), validation = data.validation.items.len(), beta = section.beta, "DPO");

@@ -43,7 +43,7 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
     let (mut start, gpt) = RunStart::new(config, options, None)?;
     let model = start.resume(CausalLm::new(gpt))?;
     let tokenizer = start.tokenizer.clone();
-    let data = load_instruct_data(&section, &start.data_file, &tokenizer, model.gpt.config().context_length)?;
+    let data = load_instruct_data(&section, &start.data_file, &tokenizer, start.context)?;
     let batches_per_epoch = start.batches_per_epoch(config, data.train.items.len(), "records")?;
     tracing::info!(
         train = data.train_records.len(),

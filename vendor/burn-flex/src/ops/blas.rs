@@ -6,6 +6,14 @@
 //! GPT-2 small at 135-149 GFLOP/s on two threads where gemm reaches 90-135. Without the
 //! library, or with `LLM_BLAS=off`, products go to gemm as before; nothing is linked at build
 //! time, so binaries run on machines without it.
+//!
+//! OpenBLAS runs single-threaded here, and the threads are ours: a product is cut into one
+//! band of output rows (or columns, whichever dimension is larger) per rayon thread, each
+//! band one `cblas_sgemm` call. Inside the training process OpenBLAS's own threading gave
+//! results that changed from run to run (two identical runs of the main job differed in 10
+//! of their first 40 losses, by up to 1e-6 relative, 2026-12-06; single-threaded calls
+//! never did): the bands fix which call computes each element, so the same inputs give the
+//! same bits for the same thread count.
 
 use std::sync::OnceLock;
 
@@ -39,9 +47,8 @@ fn load() -> Option<OpenBlas> {
         unsafe {
             let library = libloading::Library::new(name).ok()?;
             let sgemm = *library.get::<Sgemm>(b"cblas_sgemm\0").ok()?;
-            if let Ok(set_threads) = library.get::<unsafe extern "C" fn(i32)>(b"openblas_set_num_threads\0") {
-                set_threads(rayon::current_num_threads().max(1) as i32);
-            }
+            let set_threads = library.get::<unsafe extern "C" fn(i32)>(b"openblas_set_num_threads\0").ok()?;
+            set_threads(1);
             Some(OpenBlas { sgemm, _library: library })
         }
     })
@@ -95,13 +102,86 @@ pub unsafe fn sgemm(
     ) else {
         return false;
     };
-    let (Ok(m), Ok(n), Ok(k)) = (i32::try_from(m), i32::try_from(n), i32::try_from(k)) else {
+    if i32::try_from(m).is_err() || i32::try_from(n).is_err() || i32::try_from(k).is_err() {
         return false;
-    };
-    // SAFETY: the caller's contract; cblas reads `lhs`/`rhs` within the shapes and leading
-    // dimensions checked above and writes `m x n` elements of `out` with row stride `n`.
-    unsafe { (blas.sgemm)(ROW_MAJOR, trans_a, trans_b, m, n, k, 1.0, lhs, lda, rhs, ldb, 0.0, out, n) };
+    }
+    let product = Product { sgemm: blas.sgemm, trans_a, trans_b, lda, ldb, k, n, lhs, rhs, out, lhs_row_stride, rhs_col_stride };
+    let bands = bands(m, n, rayon::current_num_threads());
+    // SAFETY: the caller's contract; the bands are disjoint blocks of `out`.
+    rayon::scope(|scope| {
+        for band in bands.iter().skip(1) {
+            scope.spawn(move |_| unsafe { product.band(band, m) });
+        }
+        unsafe { product.band(&bands[0], m) };
+    });
     true
+}
+
+/// A part of the output: rows `start..end` of all columns, or columns `start..end` of all
+/// rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Band {
+    rows: bool,
+    start: usize,
+    end: usize,
+}
+
+/// One band per thread along the larger of `m` and `n`, their bounds multiples of 16
+/// (OpenBLAS's kernels work in blocks of 16 or 8): a function of the shape and the thread
+/// count alone.
+fn bands(m: usize, n: usize, threads: usize) -> Vec<Band> {
+    let (rows, len) = if m >= n { (true, m) } else { (false, n) };
+    let count = threads.min(len.div_ceil(16)).max(1);
+    let width = len.div_ceil(count).div_ceil(16) * 16;
+    (0..len).step_by(width).map(|start| Band { rows, start, end: (start + width).min(len) }).collect()
+}
+
+/// Everything one `cblas_sgemm` call of a band needs; the pointers are only read (and, for
+/// `out`, written) inside the caller's borrow, by disjoint bands.
+#[derive(Clone, Copy)]
+struct Product {
+    sgemm: Sgemm,
+    trans_a: i32,
+    trans_b: i32,
+    lda: i32,
+    ldb: i32,
+    k: usize,
+    n: usize,
+    lhs: *const f32,
+    rhs: *const f32,
+    out: *mut f32,
+    /// Elements between rows of `lhs` and between columns of `rhs`: where a band starts.
+    lhs_row_stride: isize,
+    rhs_col_stride: isize,
+}
+
+// SAFETY: a `Product` only lives inside `sgemm`'s scope, whose caller keeps the buffers alive
+// and unaliased; the threads write disjoint bands of `out`.
+unsafe impl Send for Product {}
+unsafe impl Sync for Product {}
+
+impl Product {
+    /// `out[band] = lhs[band rows] x rhs` (or `lhs x rhs[band columns]`), single-threaded.
+    ///
+    /// # Safety
+    /// As [`sgemm`]'s; bands computed concurrently must not overlap.
+    unsafe fn band(&self, band: &Band, m: usize) {
+        let p = self;
+        let (rows, cols) = if band.rows { (band.end - band.start, p.n) } else { (m, band.end - band.start) };
+        let (lhs, rhs, out) = if band.rows {
+            (unsafe { p.lhs.offset(band.start as isize * p.lhs_row_stride) }, p.rhs, unsafe { p.out.add(band.start * p.n) })
+        } else {
+            (p.lhs, unsafe { p.rhs.offset(band.start as isize * p.rhs_col_stride) }, unsafe { p.out.add(band.start) })
+        };
+        // SAFETY: the band lies within the operands and the output (rows or columns
+        // `start..end` of the checked shapes); `ldc = n` keeps the output's row stride.
+        unsafe {
+            (p.sgemm)(
+                ROW_MAJOR, p.trans_a, p.trans_b, rows as i32, cols as i32, p.k as i32, 1.0, lhs, p.lda, rhs, p.ldb, 0.0,
+                out, p.n as i32,
+            )
+        };
+    }
 }
 
 #[cfg(test)]
