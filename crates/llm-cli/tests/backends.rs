@@ -101,3 +101,36 @@ fn every_backend_trains_the_same_steps() {
         assert!(close(val, flex_val), "{backend}: validation losses {val:?}, flex {flex_val:?}");
     }
 }
+
+/// The main job (experiments/default.toml) from one set of weights: its steps feed GPT-2's
+/// 50,257-token vocabulary batches of 8 x 128 tokens, whose logits (206 MB in f32) are more
+/// than lavapipe binds as one buffer (128 MiB); the loss is computed in blocks of logits,
+/// so it runs on wgpu too, with flex's losses.
+#[test]
+fn the_main_job_runs_on_every_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = dir.path().join("start");
+    let config = GptConfig { context_length: 128, emb_dim: 256, n_heads: 4, n_layers: 4, dropout: 0.0, ..GptConfig::gpt_config_124m() };
+    let device = burn::tensor::Device::flex();
+    device.seed(7);
+    save_hf_dir(&config.init(&device).unwrap(), &start).unwrap();
+    let start = start.to_str().unwrap();
+    let traces: Vec<(String, Vec<f64>, Vec<f64>)> = backends()
+        .into_iter()
+        .map(|b| {
+            let out = dir.path().join(&b);
+            let out_s = out.to_str().unwrap();
+            let fixed = ["train", "--init-from", start, "--out", out_s, "--max-steps", "2", "--backend", &b];
+            ok(&args(&fixed, &sets(&["run.eval_batches=1", "run.sample_tokens=2"])));
+            let numbers = |name: &str| column(&out, name).iter().filter(|v| !v.is_empty()).map(|v| v.parse().unwrap()).collect();
+            (b, numbers("train_loss"), numbers("val_loss"))
+        })
+        .collect();
+    let (_, flex_train, flex_val) = &traces[0];
+    assert_eq!((flex_train.len(), flex_val.len()), (2, 1), "two steps, one evaluation");
+    let close = |a: &[f64], b: &[f64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-3);
+    for (backend, train, val) in &traces {
+        assert!(close(train, flex_train), "{backend}: train losses {train:?}, flex {flex_train:?}");
+        assert!(close(val, flex_val), "{backend}: validation losses {val:?}, flex {flex_val:?}");
+    }
+}

@@ -7,32 +7,11 @@ use std::path::{Path, PathBuf};
 use common::*;
 
 use llm_data::Tokenizer;
-use llm_model::GptConfig;
 use llm_model::generation::{GenerateOptions, generate, strip_stop};
-use llm_model::weights::{load_model, save_hf_dir};
+use llm_model::weights::load_model;
 
 fn model_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../llm-model/tests/fixtures").join(name)
-}
-
-/// A random-weight GPT with GPT-2's vocabulary, saved as a model directory (untied, so
-/// its untrained logits are near uniform as the book's are).
-fn tiny_model_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let config = GptConfig {
-        vocab_size: 50257,
-        context_length: 32,
-        emb_dim: 16,
-        n_heads: 2,
-        n_layers: 1,
-        dropout: 0.0,
-        qkv_bias: true,
-        tie_embeddings: false,
-        layer_norm_eps: 1e-5,
-    };
-    let gpt = config.init(&burn::tensor::Device::flex()).unwrap();
-    save_hf_dir(&gpt, dir.path()).unwrap();
-    dir
 }
 
 /// The greedy continuation of `prompt` by the model in `dir`, computed here through the

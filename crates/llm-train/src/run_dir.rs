@@ -21,10 +21,13 @@ pub(crate) fn record_config(out: &Path, config: &ExperimentConfig) -> Result<(),
     Ok(write_atomically(&out.join("config.toml"), resolved.as_bytes())?)
 }
 
-/// Creates the run directory; returns the checkpoint to resume from. A fresh run refuses a
-/// directory holding an earlier run's checkpoints unless told to overwrite them.
+/// Returns the checkpoint to resume from. A fresh run refuses a directory holding an earlier
+/// run's checkpoints unless told to overwrite them (then removes them). Nothing is created:
+/// the directory appears with the run's `config.toml` (`record_config`).
 pub(crate) fn prepare_run_dir(out: &Path, options: &PretrainOptions) -> Result<Option<Checkpoint>, TrainError> {
-    std::fs::create_dir_all(out).map_err(|e| TrainError::io(out, e))?;
+    if out.exists() && !out.is_dir() {
+        return Err(TrainError::Invalid(format!("{}: exists and is not a directory (--out names a run directory)", out.display())));
+    }
     let latest = latest_checkpoint(out)?;
     match (options.resume, latest) {
         (true, Some(c)) => Ok(Some(c)),

@@ -6,14 +6,17 @@ use llm_model::generation::{GenerateOptions, SamplingConfig, generate};
 use crate::cli::{GenerateArgs, GlobalArgs};
 
 pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let device = super::selected_device(global)?;
-    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
-    if !(args.temperature >= 0.0) {
+    if !(args.temperature >= 0.0 && args.temperature.is_finite()) {
         anyhow::bail!("--temperature must be 0 (greedy) or positive, got {}", args.temperature);
     }
     if args.top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
-        anyhow::bail!("--top-p must be in (0, 1]");
+        anyhow::bail!("--top-p must be in (0, 1], got {}", args.top_p.unwrap_or_default());
     }
+    if args.top_k == Some(0) {
+        anyhow::bail!("--top-k must be at least 1 (leave it out to sample from every token)");
+    }
+    let device = super::selected_device(global)?;
+    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
     let prompt = tokenizer.encode(&args.prompt);
     if prompt.is_empty() {
         anyhow::bail!("--prompt is empty: generation needs at least one token");

@@ -7,6 +7,9 @@ use llm_model::eval::sequence_loss;
 use crate::cli::{GlobalArgs, PerplexityArgs};
 
 pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    if args.batch_size == 0 {
+        anyhow::bail!("--batch-size must be at least 1");
+    }
     let device = super::selected_device(global)?;
     // On a terminal, a spinner while the model loads (a 124M preset takes seconds to build).
     let loading = ProgressBar::new_spinner().with_message(format!("loading {}", args.model.display()));

@@ -62,3 +62,24 @@ pub fn args<'a>(fixed: &[&'a str], sets: &'a [String]) -> Vec<&'a str> {
 pub fn sets(pairs: &[&str]) -> Vec<String> {
     pairs.iter().map(|s| s.to_string()).collect()
 }
+
+/// A random-weight GPT with GPT-2's vocabulary, saved as a model directory (untied, so
+/// its untrained logits are near uniform as the book's are).
+pub fn tiny_model_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = llm_model::GptConfig {
+        vocab_size: 50257,
+        context_length: 32,
+        emb_dim: 16,
+        n_heads: 2,
+        n_layers: 1,
+        dropout: 0.0,
+        qkv_bias: true,
+        tie_embeddings: false,
+        layer_norm_eps: 1e-5,
+    };
+    let gpt = config.init(&burn::tensor::Device::flex()).unwrap();
+    llm_model::weights::save_hf_dir(&gpt, dir.path()).unwrap();
+    dir
+}
+

@@ -73,7 +73,7 @@ impl ModelSection {
         if let Some(context) = self.context_length()? {
             if context > model.context_length {
                 return Err(ConfigError::Invalid(format!(
-                    "model.context_length = {context}: the model in {dir} has positions for {} tokens; set at most that",
+                    "model.context_length = {context}: the model in {dir} has positions for {} tokens; set at most that, or leave it to the model (--set context_length=none)",
                     model.context_length
                 )));
             }

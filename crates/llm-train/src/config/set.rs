@@ -22,6 +22,7 @@ pub const SHORT_KEYS: &[(&str, &str)] = &[
     ("min_lr", "schedule.min_lr"),
     ("grad_accumulation", "optimizer.grad_accumulation"),
     ("eval_every", "run.eval_every"),
+    ("eval_batches", "run.eval_batches"),
     ("epochs", "run.epochs"),
     ("max_steps", "run.max_steps"),
     ("checkpoint_every", "run.checkpoint_every"),
