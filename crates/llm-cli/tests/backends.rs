@@ -9,6 +9,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::*;
 use llm_model::GptConfig;
 use llm_model::weights::save_hf_dir;
@@ -81,22 +83,33 @@ fn every_backend_trains_the_same_steps() {
         "context_length=32", "batch_size=4", "stride=32", "dropout=0", "lr=5e-3", "warmup_steps=0",
         "grad_clip=1.0", "eval_every=2", "run.eval_batches=1", "run.sample_tokens=3", "epochs=1",
     ]);
-    let traces: Vec<(String, Vec<f64>, Vec<f64>)> = backends()
-        .into_iter()
-        .map(|b| {
-            let out = dir.path().join(&b);
-            let out_s = out.to_str().unwrap();
-            let fixed = ["train", "--init-from", m, "--out", out_s, "--max-steps", "4", "--backend", &b];
-            ok(&args(&fixed, &settings));
-            let numbers = |name: &str| column(&out, name).iter().filter(|v| !v.is_empty()).map(|v| v.parse().unwrap()).collect();
-            (b, numbers("train_loss"), numbers("val_loss"))
-        })
-        .collect();
+    let traces = train_on_every_backend(dir.path(), m, "4", &settings);
     let (_, flex_train, flex_val) = &traces[0];
     assert_eq!(flex_train.len(), 4);
     assert!(flex_val.len() >= 2 && flex_val[flex_val.len() - 1] < flex_val[0], "the steps train: {flex_val:?}");
+    assert_flex_losses(&traces);
+}
+
+/// `llm train --init-from start` for `steps` steps on every backend, each in its own run
+/// directory under `dir`: (backend, training losses, validation losses).
+fn train_on_every_backend(dir: &Path, start: &str, steps: &str, settings: &[String]) -> Vec<(String, Vec<f64>, Vec<f64>)> {
+    backends()
+        .into_iter()
+        .map(|b| {
+            let out = dir.join(&b);
+            let fixed = ["train", "--init-from", start, "--out", out.to_str().unwrap(), "--max-steps", steps, "--backend", &b];
+            ok(&args(&fixed, settings));
+            let numbers = |name: &str| column(&out, name).iter().filter(|v| !v.is_empty()).map(|v| v.parse().unwrap()).collect();
+            (b, numbers("train_loss"), numbers("val_loss"))
+        })
+        .collect()
+}
+
+/// Every backend's losses within 1e-3 of flex's (the first trace).
+fn assert_flex_losses(traces: &[(String, Vec<f64>, Vec<f64>)]) {
+    let (_, flex_train, flex_val) = &traces[0];
     let close = |a: &[f64], b: &[f64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-3);
-    for (backend, train, val) in &traces {
+    for (backend, train, val) in traces {
         assert!(close(train, flex_train), "{backend}: train losses {train:?}, flex {flex_train:?}");
         assert!(close(val, flex_val), "{backend}: validation losses {val:?}, flex {flex_val:?}");
     }
@@ -114,23 +127,8 @@ fn the_main_job_runs_on_every_backend() {
     let device = burn::tensor::Device::flex();
     device.seed(7);
     save_hf_dir(&config.init(&device).unwrap(), &start).unwrap();
-    let start = start.to_str().unwrap();
-    let traces: Vec<(String, Vec<f64>, Vec<f64>)> = backends()
-        .into_iter()
-        .map(|b| {
-            let out = dir.path().join(&b);
-            let out_s = out.to_str().unwrap();
-            let fixed = ["train", "--init-from", start, "--out", out_s, "--max-steps", "2", "--backend", &b];
-            ok(&args(&fixed, &sets(&["run.eval_batches=1", "run.sample_tokens=2"])));
-            let numbers = |name: &str| column(&out, name).iter().filter(|v| !v.is_empty()).map(|v| v.parse().unwrap()).collect();
-            (b, numbers("train_loss"), numbers("val_loss"))
-        })
-        .collect();
+    let traces = train_on_every_backend(dir.path(), start.to_str().unwrap(), "2", &sets(&["run.eval_batches=1", "run.sample_tokens=2"]));
     let (_, flex_train, flex_val) = &traces[0];
     assert_eq!((flex_train.len(), flex_val.len()), (2, 1), "two steps, one evaluation");
-    let close = |a: &[f64], b: &[f64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-3);
-    for (backend, train, val) in &traces {
-        assert!(close(train, flex_train), "{backend}: train losses {train:?}, flex {flex_train:?}");
-        assert!(close(val, flex_val), "{backend}: validation losses {val:?}, flex {flex_val:?}");
-    }
+    assert_flex_losses(&traces);
 }
