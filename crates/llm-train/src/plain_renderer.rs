@@ -64,7 +64,9 @@ impl PlainRenderer {
     }
 
     fn print(&mut self) {
-        let mut line = format!("{} epoch {}/{} · items {}/{}", self.split, self.epoch, self.epochs, self.done, self.total);
+        // The validation pass scores the whole split with the model of the epoch's end.
+        let whole = if self.split == "valid" { " (whole split, end of epoch)" } else { "" };
+        let mut line = format!("{} epoch {}/{}{whole} · items {}/{}", self.split, self.epoch, self.epochs, self.done, self.total);
         for (id, value) in &self.values {
             if !value.ends_with("N/A") {
                 let name = self.names.get(id).map_or("?", String::as_str);
