@@ -141,6 +141,7 @@ fn a_run_from_a_model_records_the_model_it_trained() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("model.emb_dim = 256 is not applied") && stderr.contains("whose emb_dim is 16"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no terminal colour codes in a log that is not a terminal: {stderr:?}");
     let config = std::fs::read_to_string(out.join("config.toml")).unwrap();
     for line in ["emb_dim = 16", "context_length = 16", "n_layers = 1", "init_from = "] {
         assert!(config.contains(line), "config.toml should hold `{line}`: {config}");
