@@ -129,3 +129,24 @@ fn sigmoid_is_the_two_branch_formula_over_flexs_exp() {
     assert_bits("sigmoid of a transposed view", &got, (0..rows * cols).map(|i| all[(i % rows) * cols + i / rows]));
     assert!(to_vec(sigmoid(vector(&[f32::NAN]))).iter().all(|v| v.is_nan()), "NaN stays NaN");
 }
+
+/// A sum large enough for flex to split over threads (4 Mi elements and more: the
+/// gradients the global-norm clipping sums) adds its chunks' sums in order: the same bits
+/// on one thread and on two, whichever thread takes which chunk. rayon's own `sum`
+/// combined them in a tree of the stealing's shape, and two runs of the main job drifted
+/// apart by its last bits (vendored change 7).
+#[test]
+fn large_sums_are_the_same_on_any_number_of_threads() {
+    let n = 5 * 1024 * 1024 + 123;
+    let x = values(n, 9);
+    let sum_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| to_vec(tensor(&x, [n]).sum())[0])
+    };
+    let one = sum_on(1);
+    for threads in [2, 3, 2] {
+        assert_eq!(sum_on(threads).to_bits(), one.to_bits(), "{threads} threads");
+    }
+    let exact: f64 = x.iter().map(|&v| v as f64).sum();
+    assert!((one as f64 - exact).abs() <= 1e-6 * x.iter().map(|v| v.abs() as f64).sum::<f64>(), "{one} vs {exact}");
+}

@@ -123,13 +123,16 @@ fn sum_f32_contiguous(data: &[f32]) -> f32 {
     }
 }
 
-/// Parallel sum using rayon with SIMD per chunk.
+/// Parallel sum using rayon with SIMD per chunk. The chunks' sums are added in order:
+/// rayon's own `sum` combines them in a tree whose shape depends on which thread took which
+/// part, so the same tensor summed to other last bits from run to run (vendored change 7).
 #[cfg(feature = "rayon")]
 #[inline]
 fn sum_f32_parallel(data: &[f32]) -> f32 {
     const CHUNK_SIZE: usize = 64 * 1024; // 64K elements per chunk
 
-    data.par_chunks(CHUNK_SIZE)
+    let partial: Vec<f32> = data
+        .par_chunks(CHUNK_SIZE)
         .map(|chunk| {
             #[cfg(feature = "simd")]
             {
@@ -140,7 +143,8 @@ fn sum_f32_parallel(data: &[f32]) -> f32 {
                 chunk.iter().copied().sum::<f32>()
             }
         })
-        .sum()
+        .collect();
+    partial.iter().sum()
 }
 
 fn sum_impl<E: Element + bytemuck::Pod + Default + core::iter::Sum>(
