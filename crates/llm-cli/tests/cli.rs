@@ -212,3 +212,54 @@ fn bench_times_a_workload_and_reports_memory() {
     // At least the model, its gradients and AdamW's two moments (4 x 17.5 M f32 = 268 MiB).
     assert!(v["peak_rss_mib"].as_f64().unwrap() > 250.0, "{v}");
 }
+
+#[test]
+fn generate_json_reports_the_new_ids() {
+    let model = tiny_model_dir();
+    let m = model.path().to_str().unwrap();
+    let out = ok(&["generate", "--model", m, "--prompt", "Every effort moves you", "--max-new-tokens", "8", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let ids: Vec<u32> = v["ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as u32).collect();
+    assert_eq!(v["prompt_tokens"], 4, "{v}");
+    assert_eq!(v["generated_tokens"], ids.len(), "{v}");
+    assert!(!ids.is_empty() && ids.len() <= 8, "{v}");
+    assert_eq!(v["text"].as_str().unwrap(), Tokenizer::gpt2().decode(&ids), "{v}");
+    assert_eq!(format!("{}\n", v["text"].as_str().unwrap()), greedy_text(model.path(), "Every effort moves you", 8));
+    assert!(v["tokens_per_s"].as_f64().unwrap() > 0.0, "{v}");
+}
+
+/// The Llama and Qwen3 fixtures (vocabulary 512) with a byte-level BPE of 512 tokens
+/// trained here, so that `llm` can feed them text.
+fn family_dir(fixture: &str, tokenizer: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(model_fixture(fixture)).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    std::fs::copy(tokenizer, dir.path().join("tokenizer.json")).unwrap();
+    dir
+}
+
+#[test]
+fn every_command_runs_a_llama_and_a_qwen3_directory() {
+    let work = tempfile::tempdir().unwrap();
+    let tokenizer = work.path().join("bpe-512.json");
+    ok(&["tokenize", "train", "--file", &verdict(), "--vocab-size", "512", "--out", tokenizer.to_str().unwrap()]);
+    for (fixture, model_type) in [("llama-tied", "llama"), ("qwen3-sharded", "qwen3")] {
+        let dir = family_dir(fixture, &tokenizer);
+        let d = dir.path().to_str().unwrap();
+        let out = ok(&["generate", "--model", d, "--prompt", "I had always thought", "--max-new-tokens", "6", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["generated_tokens"], 6, "{fixture}: {v}");
+        let greedy = ok(&["generate", "--model", d, "--prompt", "I had always thought", "--max-new-tokens", "6"]);
+        assert_eq!(greedy, format!("{}\n", v["text"].as_str().unwrap()), "{fixture}: streamed and --json agree");
+        let scored = ok(&["perplexity", "--model", d, "--file", &verdict(), "--context", "64"]);
+        assert!(scored.contains("tokens=") && scored.contains("loss="), "{fixture}: {scored}");
+        let converted = work.path().join(format!("{fixture}-converted"));
+        ok(&["convert", "--model", d, "--out", converted.to_str().unwrap()]);
+        let config = std::fs::read_to_string(converted.join("config.json")).unwrap();
+        assert!(config.contains(&format!("\"model_type\": \"{model_type}\"")), "{fixture}: {config}");
+        let again = ok(&["generate", "--model", converted.to_str().unwrap(), "--prompt", "I had always thought", "--max-new-tokens", "6"]);
+        assert_eq!(again, greedy, "{fixture}: the converted directory generates the same");
+    }
+}

@@ -1,6 +1,6 @@
 use burn::tensor::{Int, Tensor, TensorData};
 
-use crate::Gpt;
+use crate::CausalModel;
 use crate::loss::next_token_loss;
 
 /// Next-token loss of a model over a token sequence.
@@ -22,15 +22,15 @@ impl SequenceLoss {
 /// `context` tokens (each window predicts its tokens from those before it in the window),
 /// `batch_size` windows per forward pass. `progress` is called with (windows done, total).
 pub fn sequence_loss(
-    model: &Gpt,
+    model: &(impl CausalModel + ?Sized),
     ids: &[u32],
     context: usize,
     batch_size: usize,
     mut progress: impl FnMut(usize, usize),
 ) -> SequenceLoss {
     assert!(ids.len() >= 2, "scoring needs at least two tokens");
-    assert!(context >= 1 && context <= model.config().context_length);
-    let device = model.wte.weight.device();
+    assert!(context >= 1 && context <= model.context_length());
+    let device = model.device();
     let predicted = ids.len() - 1;
     let starts: Vec<usize> = (0..predicted).step_by(context).collect();
     let mut total = 0.0f64;

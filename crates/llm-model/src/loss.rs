@@ -1,7 +1,7 @@
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor};
 
-use crate::Gpt;
+use crate::CausalModel;
 
 /// Mean next-token cross-entropy (nats) over the targets that are not `ignore_index`,
 /// as PyTorch's `cross_entropy(logits.flatten(0, 1), targets.flatten())`.
@@ -32,12 +32,17 @@ pub const LOGITS_PER_BLOCK: usize = 1 << 24;
 /// # Shapes
 /// - ids, targets: `[batch, seq]`
 /// - output: `[1]`
-pub fn next_token_loss(model: &Gpt, ids: Tensor<2, Int>, targets: Tensor<2, Int>, ignore_index: Option<i64>) -> Tensor<1> {
+pub fn next_token_loss(
+    model: &(impl CausalModel + ?Sized),
+    ids: Tensor<2, Int>,
+    targets: Tensor<2, Int>,
+    ignore_index: Option<i64>,
+) -> Tensor<1> {
     let [b, t] = ids.dims();
     let rows = b * t;
-    let hidden = model.hidden(ids, None).reshape([1, rows, model.config().emb_dim]); // [1, b t, d]
+    let hidden = model.hidden(ids, None).reshape([1, rows, model.emb_dim()]); // [1, b t, d]
     let targets = targets.reshape([rows]);
-    let block = (LOGITS_PER_BLOCK / model.config().vocab_size).max(1);
+    let block = (LOGITS_PER_BLOCK / model.vocab_size()).max(1);
     let mut total: Option<(Tensor<1>, Tensor<1>)> = None;
     for start in (0..rows).step_by(block) {
         let n = block.min(rows - start);

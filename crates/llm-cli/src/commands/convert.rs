@@ -1,5 +1,6 @@
 use anyhow::Context;
-use llm_model::weights::save_hf_dir;
+use burn::module::Module;
+use llm_model::weights::save_language_model;
 
 use crate::cli::{ConvertArgs, GlobalArgs};
 
@@ -8,14 +9,14 @@ pub fn run(args: ConvertArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         anyhow::bail!("--out {}: exists and is not a directory", args.out.display());
     }
     let device = super::selected_device(global)?;
-    let (gpt, tokenizer) = super::model_dir::load(&args.model, &device, global.seed)?;
-    save_hf_dir(&gpt, &args.out).context("--out: cannot write the model directory")?;
+    let (model, tokenizer) = super::model_dir::load(&args.model, &device, global.seed)?;
+    save_language_model(&model, &args.out).context("--out: cannot write the model directory")?;
     tokenizer.save_to_dir(&args.out)?;
     super::print_results(
         global,
         &[
             ("out", args.out.display().to_string().into()),
-            ("params", gpt.config().num_params().into()),
+            ("params", model.num_params().into()),
         ],
     );
     Ok(())

@@ -31,8 +31,8 @@ fn instruct(args: EvalInstructArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     ];
     if let Some(model) = &args.model {
         let device = super::selected_device(global)?;
-        let (gpt, tokenizer) = super::model_dir::load_for_text(model, &device, global.seed)?;
-        let loss = response_loss(&gpt, &tokenizer, template, &records)
+        let (model, tokenizer) = super::model_dir::load_for_text(model, &device, global.seed)?;
+        let loss = response_loss(&model, &tokenizer, template, &records)
             .with_context(|| format!("{}: no reference output tokens to score", args.responses.display()))?;
         pairs.push(("loss", round(loss).into()));
     }

@@ -1,7 +1,7 @@
 use std::io::Write;
 
 use llm_data::tokenizer::StreamDecoder;
-use llm_model::generation::{GenerateOptions, SamplingConfig, generate};
+use llm_model::generation::{GenerateOptions, SamplingConfig, generate, strip_stop};
 
 use crate::cli::{GenerateArgs, GlobalArgs};
 
@@ -16,7 +16,7 @@ pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         anyhow::bail!("--top-k must be at least 1 (leave it out to sample from every token)");
     }
     let device = super::selected_device(global)?;
-    let (gpt, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
+    let (model, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
     let prompt = tokenizer.encode(&args.prompt);
     if prompt.is_empty() {
         anyhow::bail!("--prompt is empty: generation needs at least one token");
@@ -33,10 +33,26 @@ pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         use_cache: !args.no_cache,
     };
     let stop = options.stop_token;
+    if global.json {
+        // One object at the end: the text, the new ids (without a final end-of-text) and
+        // the decoding speed.
+        let started = std::time::Instant::now();
+        let ids = strip_stop(generate(&model, &prompt, &options, |_| {}), stop);
+        let seconds = started.elapsed().as_secs_f64();
+        let result = serde_json::json!({
+            "text": tokenizer.decode(&ids),
+            "ids": ids,
+            "prompt_tokens": prompt.len(),
+            "generated_tokens": ids.len(),
+            "tokens_per_s": (ids.len() as f64 / seconds * 100.0).round() / 100.0,
+        });
+        println!("{result}");
+        return Ok(());
+    }
     let mut stream = StreamDecoder::new(&tokenizer);
     let mut stdout = std::io::stdout().lock();
     let mut failed = None;
-    generate(&gpt, &prompt, &options, |token| {
+    generate(&model, &prompt, &options, |token| {
         if Some(token) == stop || failed.is_some() {
             return;
         }

@@ -3,45 +3,38 @@ use std::path::Path;
 use anyhow::Context;
 use burn::tensor::Device;
 use llm_data::Tokenizer;
-use llm_model::config::PRESETS;
-use llm_model::{Gpt, GptConfig};
+use llm_model::presets::{PRESETS, init_preset, is_preset};
+use llm_model::{CausalModel, LanguageModel};
 
-/// The model and tokenizer `--model` names: a model directory, or a preset name
-/// (`gpt2-small`, `gpt-config-124m`, ...) for a fresh, untrained model initialised with
-/// `seed` and GPT-2's tokenizer, as the book builds one in chapter 4.
-pub(crate) fn load(model: &Path, device: &Device, seed: u64) -> anyhow::Result<(Gpt, Tokenizer)> {
+/// The model and tokenizer `--model` names: a model directory of any family, or a preset name
+/// (`gpt2-small`, `gpt-config-124m`, `llama-3.2-1b`, `qwen3-0.6b`, ...) for a fresh, untrained
+/// model initialised with `seed` and GPT-2's tokenizer, as the book builds one in chapter 4.
+pub(crate) fn load(model: &Path, device: &Device, seed: u64) -> anyhow::Result<(LanguageModel, Tokenizer)> {
     if !model.exists() {
         let name = model.to_string_lossy();
-        if let Ok(config) = GptConfig::preset(&name) {
+        if is_preset(&name) {
             tracing::info!(preset = %name, seed, "fresh untrained model from a preset");
             device.seed(seed);
-            return Ok((config.init(device)?, Tokenizer::gpt2()));
+            return Ok((init_preset(&name, device)?, Tokenizer::gpt2()));
         }
-        anyhow::bail!(
-            "--model {name}: no such model directory, nor a preset ({})",
-            PRESETS.join(", ")
-        );
+        anyhow::bail!("--model {name}: no such model directory, nor a preset ({})", PRESETS.join(", "));
     }
-    let gpt = llm_model::weights::load_model(model, device)
+    let loaded = llm_model::weights::load_language_model(model, device)
         .with_context(|| format!("cannot load model from {}", model.display()))?;
     let tokenizer = Tokenizer::for_model_dir(model)?;
-    Ok((gpt, tokenizer))
+    Ok((loaded, tokenizer))
 }
 
 /// Like [`load`], for commands that feed the tokenizer's ids to the model.
-pub(crate) fn load_for_text(
-    dir: &Path,
-    device: &Device,
-    seed: u64,
-) -> anyhow::Result<(Gpt, Tokenizer)> {
-    let (gpt, tokenizer) = load(dir, device, seed)?;
-    if tokenizer.vocab_size() > gpt.config().vocab_size {
+pub(crate) fn load_for_text(dir: &Path, device: &Device, seed: u64) -> anyhow::Result<(LanguageModel, Tokenizer)> {
+    let (model, tokenizer) = load(dir, device, seed)?;
+    if tokenizer.vocab_size() > model.vocab_size() {
         anyhow::bail!(
             "{}: the tokenizer has {} tokens but the model only {}",
             dir.display(),
             tokenizer.vocab_size(),
-            gpt.config().vocab_size
+            model.vocab_size()
         );
     }
-    Ok((gpt, tokenizer))
+    Ok((model, tokenizer))
 }

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use llm_data::corpus::{DataDir, read_text_file};
+use llm_model::CausalModel;
 use llm_model::eval::sequence_loss;
 
 use crate::cli::{GlobalArgs, PerplexityArgs};
@@ -16,8 +17,8 @@ pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     loading.enable_steady_tick(Duration::from_millis(120));
     let loaded = super::model_dir::load_for_text(&args.model, &device, global.seed);
     loading.finish_and_clear();
-    let (gpt, tokenizer) = loaded?;
-    let max = gpt.config().context_length;
+    let (model, tokenizer) = loaded?;
+    let max = model.context_length();
     let context = args.context.unwrap_or(max);
     if context == 0 || context > max {
         anyhow::bail!("--context must be between 1 and the model's context length {max}, got {context}");
@@ -39,7 +40,7 @@ pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         ProgressStyle::with_template("{spinner} scoring {bar:40} {pos}/{len} windows ({elapsed})").expect("valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
-    let result = sequence_loss(&gpt, &ids, context, args.batch_size, |done, total| {
+    let result = sequence_loss(&model, &ids, context, args.batch_size, |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     });

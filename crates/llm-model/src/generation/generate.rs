@@ -1,7 +1,7 @@
 use burn::tensor::{Int, Tensor, TensorData};
 
 use super::{Sampler, SamplingConfig};
-use crate::Gpt;
+use crate::CausalModel;
 
 /// Settings of one generation call.
 #[derive(Debug, Clone)]
@@ -32,13 +32,13 @@ impl Default for GenerateOptions {
 ///
 /// As in the book, the model sees at most its last `context_length` tokens.
 pub fn generate(
-    model: &Gpt,
+    model: &(impl CausalModel + ?Sized),
     prompt: &[u32],
     options: &GenerateOptions,
     mut on_token: impl FnMut(u32),
 ) -> Vec<u32> {
     assert!(!prompt.is_empty(), "generation needs at least one prompt token");
-    let context = model.config().context_length;
+    let context = model.context_length();
     let mut sampler = Sampler::new(options.sampling.clone(), options.seed);
     let mut tokens = prompt.to_vec();
     let mut cache = model.new_cache();
@@ -81,10 +81,7 @@ pub fn last_logits(logits: Tensor<3>) -> Vec<f32> {
         .collect()
 }
 
-fn ids_tensor(model: &Gpt, ids: &[u32]) -> Tensor<2, Int> {
+fn ids_tensor(model: &(impl CausalModel + ?Sized), ids: &[u32]) -> Tensor<2, Int> {
     let data: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
-    Tensor::from_data(
-        TensorData::new(data, [1, ids.len()]),
-        &model.wte.weight.device(),
-    )
+    Tensor::from_data(TensorData::new(data, [1, ids.len()]), &model.device())
 }

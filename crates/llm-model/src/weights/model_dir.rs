@@ -3,9 +3,9 @@ use std::path::Path;
 use burn::tensor::Device;
 
 use super::book::BOOK_WEIGHTS_FILE;
-use super::hf::WEIGHTS_FILE;
-use super::{load_book_dir, load_hf_dir};
-use crate::{Gpt, ModelError};
+use super::hf::{CONFIG_FILE, WEIGHTS_FILE};
+use super::{INDEX_FILE, load_book_dir, load_decoder_dir, load_hf_dir, save_decoder_dir, save_hf_dir};
+use crate::{Family, Gpt, LanguageModel, ModelError};
 
 /// The weight formats a model directory can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub fn model_format(dir: &Path) -> Result<ModelFormat, ModelError> {
             std::io::Error::new(std::io::ErrorKind::NotFound, "model directory not found"),
         ));
     }
-    if dir.join(WEIGHTS_FILE).is_file() {
+    if dir.join(WEIGHTS_FILE).is_file() || dir.join(INDEX_FILE).is_file() {
         Ok(ModelFormat::HuggingFace)
     } else if dir.join(BOOK_WEIGHTS_FILE).is_file() {
         Ok(ModelFormat::Book)
@@ -35,8 +35,56 @@ pub fn model_format(dir: &Path) -> Result<ModelFormat, ModelError> {
     }
 }
 
-/// Loads any model directory this crate can read.
+/// The family of a model directory: its `config.json`'s `model_type` (GPT-2 when it has
+/// none, as the book's `config.json` has none).
+pub fn model_family(dir: &Path) -> Result<Family, ModelError> {
+    let path = dir.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
+    let config: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| ModelError::Config { path: path.clone(), message: e.to_string() })?;
+    match config.get("model_type").and_then(|t| t.as_str()) {
+        None => Ok(Family::Gpt2),
+        Some(model_type) => Family::from_model_type(model_type).ok_or_else(|| ModelError::Config {
+            path,
+            message: format!(
+                "model_type `{model_type}` is not supported (supported: {})",
+                Family::ALL.map(Family::model_type).join(", ")
+            ),
+        }),
+    }
+}
+
+/// Loads a model directory of any family this crate implements.
+pub fn load_language_model(dir: &Path, device: &Device) -> Result<LanguageModel, ModelError> {
+    model_format(dir)?;
+    let model = match model_family(dir)? {
+        Family::Gpt2 => LanguageModel::Gpt2(load_model(dir, device)?),
+        family => load_decoder_dir(dir, family, device)?,
+    };
+    tracing::info!(dir = %dir.display(), family = model.family().model_type(), "loaded model");
+    Ok(model)
+}
+
+/// Saves a model of any family as a Hugging Face directory of that family.
+pub fn save_language_model(model: &LanguageModel, dir: &Path) -> Result<(), ModelError> {
+    match model {
+        LanguageModel::Gpt2(gpt) => save_hf_dir(gpt, dir),
+        LanguageModel::Llama(m) => save_decoder_dir(m, Family::Llama, dir),
+        LanguageModel::Qwen3(m) => save_decoder_dir(m, Family::Qwen3, dir),
+    }
+}
+
+/// Loads a GPT-2 family directory (Hugging Face's, or the book's state dict); a directory of
+/// another family is refused by name (the commands that take any family load through
+/// [`load_language_model`]).
 pub fn load_model(dir: &Path, device: &Device) -> Result<Gpt, ModelError> {
+    model_format(dir)?;
+    if let family @ (Family::Llama | Family::Qwen3) = model_family(dir)? {
+        return Err(ModelError::Config {
+            path: dir.join(CONFIG_FILE),
+            message: format!("a {} model: this needs a GPT-2 family model", family.model_type()),
+        });
+    }
     let gpt = match model_format(dir)? {
         ModelFormat::HuggingFace => load_hf_dir(dir, device)?,
         ModelFormat::Book => load_book_dir(dir, device)?,

@@ -1,14 +1,19 @@
 use burn::tensor::{Int, Tensor, TensorData};
 use llm_data::Tokenizer;
 use llm_data::instruction::{IGNORE_INDEX, InstructionRecord, PromptTemplate};
-use llm_model::Gpt;
-use llm_model::loss::cross_entropy;
+use llm_model::CausalModel;
+use llm_model::loss::next_token_loss;
 
-/// Mean per-token loss (nats) of the reference outputs and their end-of-text under `gpt`,
+/// Mean per-token loss (nats) of the reference outputs and their end-of-text under `model`,
 /// each record's prompt given; texts cut to the model's context.
-pub fn response_loss(gpt: &Gpt, tokenizer: &Tokenizer, template: PromptTemplate, records: &[InstructionRecord]) -> Option<f64> {
-    let context = gpt.config().context_length;
-    let device = gpt.wte.weight.device();
+pub fn response_loss(
+    model: &(impl CausalModel + ?Sized),
+    tokenizer: &Tokenizer,
+    template: PromptTemplate,
+    records: &[InstructionRecord],
+) -> Option<f64> {
+    let context = model.context_length();
+    let device = model.device();
     let (mut total, mut count) = (0.0, 0usize);
     for record in records {
         let mut ids: Vec<i64> = tokenizer.encode(&template.full_text(record)).into_iter().map(i64::from).collect();
@@ -25,7 +30,7 @@ pub fn response_loss(gpt: &Gpt, tokenizer: &Tokenizer, template: PromptTemplate,
         }
         let inputs = Tensor::<2, Int>::from_data(TensorData::new(ids[..n].to_vec(), [1, n]), &device);
         let targets = Tensor::<2, Int>::from_data(TensorData::new(targets, [1, n]), &device);
-        let loss = cross_entropy(gpt.forward(inputs), targets, Some(IGNORE_INDEX)).into_scalar::<f64>();
+        let loss = next_token_loss(model, inputs, targets, Some(IGNORE_INDEX)).into_scalar::<f64>();
         total += loss * scored as f64;
         count += scored;
     }

@@ -1,0 +1,18 @@
+//! The decoder stack the Llama and Qwen3 families share: token embeddings, pre-norm layers of
+//! self-attention and a SwiGLU feed-forward with RMSNorm, a final norm and the output head.
+//! A family supplies its attention ([`DecoderAttention`]): Llama's (`crate::llama`), Qwen3's
+//! with its per-head query and key norms (`crate::qwen3`).
+
+mod attention;
+mod block;
+mod config;
+mod hf_config;
+mod model;
+mod weights;
+
+pub use attention::{DecoderAttention, project_heads};
+pub use block::DecoderBlock;
+pub use config::DecoderConfig;
+pub use hf_config::{HfDecoderConfig, RopeWire};
+pub use model::Decoder;
+pub use weights::{HfWeights, put_linear, put_rms_norm};
