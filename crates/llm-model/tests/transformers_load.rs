@@ -1,5 +1,6 @@
-//! `transformers.GPT2LMHeadModel.from_pretrained` loads what `save_hf_dir` writes and
-//! computes the reference loss (1e-4 relative, as in `parity.rs`).
+//! `transformers.AutoModelForCausalLM.from_pretrained` loads what `save_language_model`
+//! writes, for every family, and computes the reference loss (1e-4 relative, as in
+//! `parity.rs`).
 //!
 //! Needs the Python environment of `scripts/setup-python.sh`: set `LLM_PYTHON` to its
 //! interpreter (CI does). Without it the test fails under CI and says so elsewhere.
@@ -9,7 +10,7 @@ mod common;
 use std::process::Command;
 
 use common::*;
-use llm_model::weights::{load_model, save_hf_dir};
+use llm_model::weights::{load_language_model, save_language_model};
 
 #[test]
 fn transformers_loads_saved_directories() {
@@ -20,11 +21,13 @@ fn transformers_loads_saved_directories() {
     };
     let script = fixture("check_hf_load.py");
     // hf-untied: transformers' own file; book: a model.pth turned into a GPT-2 directory,
-    // with the zero QKV bias that GPT-2's Conv1D needs.
-    for name in ["hf-tied", "hf-untied", "book"] {
+    // with the zero QKV bias that GPT-2's Conv1D needs; llama-untied: read from the
+    // transformers 5 config form, written in 4's; qwen3-sharded: bf16 shards written as one
+    // f32 file.
+    for name in ["hf-tied", "hf-untied", "book", "llama-untied", "qwen3-sharded"] {
         let src = fixture(name);
         let out = tempfile::tempdir().unwrap();
-        save_hf_dir(&load_model(&src, &device()).unwrap(), out.path()).unwrap();
+        save_language_model(&load_language_model(&src, &device()).unwrap(), out.path()).unwrap();
         std::fs::copy(src.join("reference.safetensors"), out.path().join("reference.safetensors")).unwrap();
         let output = Command::new(&python).arg(&script).arg(out.path()).output().unwrap();
         assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
