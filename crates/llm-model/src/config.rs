@@ -29,6 +29,14 @@ fn default_eps() -> f64 {
     1e-5
 }
 
+/// An error naming the first of `fields` that is 0.
+pub(crate) fn require_at_least_one(fields: &[(&str, usize)]) -> Result<(), ModelError> {
+    match fields.iter().find(|(_, value)| *value == 0) {
+        Some((name, _)) => Err(ModelError::InvalidConfig(format!("`{name}` must be at least 1"))),
+        None => Ok(()),
+    }
+}
+
 /// The preset names [`GptConfig::preset`] knows, in the order the error message lists them.
 pub const PRESETS: [&str; 5] = [
     "gpt2-small",
@@ -105,17 +113,13 @@ impl GptConfig {
     /// Checks the invariants the model relies on; every message names the field.
     pub fn validate(&self) -> Result<(), ModelError> {
         let fail = |msg: String| Err(ModelError::InvalidConfig(msg));
-        for (name, value) in [
+        require_at_least_one(&[
             ("vocab_size", self.vocab_size),
             ("context_length", self.context_length),
             ("emb_dim", self.emb_dim),
             ("n_heads", self.n_heads),
             ("n_layers", self.n_layers),
-        ] {
-            if value == 0 {
-                return fail(format!("`{name}` must be at least 1"));
-            }
-        }
+        ])?;
         if self.emb_dim % self.n_heads != 0 {
             return fail(format!(
                 "`emb_dim` ({}) must be divisible by `n_heads` ({})",

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use crate::block::Block;
 use crate::dropout::Dropout;
-use crate::rows::on_rows;
+use crate::output_head::vocabulary_logits;
 use crate::torch_rng::SharedTorchGenerator;
 use crate::lora::LoraConfig;
 use crate::{GptConfig, KvCache, ModelError};
@@ -102,10 +102,7 @@ impl Gpt {
 
     /// Projects hidden states to vocabulary logits: `[b, t, d] -> [b, t, vocab]`.
     pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
-        on_rows(hidden, |hidden| match &self.lm_head {
-            Some(head) => head.forward(hidden),
-            None => hidden.matmul(self.wte.weight.val().transpose()), // x [d, vocab]
-        })
+        vocabulary_logits(hidden, self.lm_head.as_ref(), &self.wte)
     }
 
     /// The same model with dropout probability `p` everywhere (e.g. 0 to fine-tune or

@@ -68,6 +68,7 @@ pub mod lora;
 pub mod loss;
 pub mod mlp;
 pub mod mt19937;
+pub mod output_head;
 pub mod presets;
 pub mod qwen3;
 pub mod rope;

@@ -1,11 +1,13 @@
 use burn::module::Module;
-use burn::nn::Linear;
+use burn::nn::{Linear, LinearConfig, RmsNorm};
 use burn::tensor::{Device, Tensor};
 
 use super::DecoderConfig;
-use super::weights::HfWeights;
+use super::weights::{HfWeights, put_linear};
 use crate::ModelError;
+use crate::grouped_attention::grouped_causal_attention;
 use crate::kv_cache::LayerKv;
+use crate::rope::apply_rotary;
 use crate::rows::on_rows;
 use crate::weights::TensorMap;
 
@@ -33,4 +35,65 @@ pub trait DecoderAttention: Module + Sized {
 pub fn project_heads(linear: &Linear, x: Tensor<3>, heads: usize, head_dim: usize) -> Tensor<4> {
     let [b, t, _] = x.dims();
     on_rows(x, |x| linear.forward(x)).reshape([b, t, heads, head_dim]).swap_dims(1, 2)
+}
+
+/// The checkpoint names of the four projections, in the order the helpers below take them.
+const PROJECTION_NAMES: [&str; 4] = ["q_proj", "k_proj", "v_proj", "o_proj"];
+
+/// Fresh bias-free projections `[q_proj, k_proj, v_proj, o_proj]` for `config` (keys and
+/// values for `n_kv_heads` heads only).
+pub fn new_projections(config: &DecoderConfig, device: &Device) -> [Linear; 4] {
+    let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false).init(device);
+    let (d, hd) = (config.emb_dim, config.head_dim);
+    [linear(d, config.n_heads * hd), linear(d, config.n_kv_heads * hd), linear(d, config.n_kv_heads * hd), linear(config.n_heads * hd, d)]
+}
+
+/// Takes `[q_proj, k_proj, v_proj, o_proj]` from `weights` under `prefix`.
+pub fn load_projections(weights: &mut HfWeights, prefix: &str, projections: [&mut Linear; 4]) -> Result<(), ModelError> {
+    for (linear, name) in projections.into_iter().zip(PROJECTION_NAMES) {
+        weights.linear(linear, &format!("{prefix}.{name}"))?;
+    }
+    Ok(())
+}
+
+/// Writes `[q_proj, k_proj, v_proj, o_proj]` under `prefix`, as [`load_projections`] reads them.
+pub fn save_projections(map: &mut TensorMap, prefix: &str, projections: [&Linear; 4]) {
+    for (linear, name) in projections.into_iter().zip(PROJECTION_NAMES) {
+        put_linear(map, &format!("{prefix}.{name}"), linear);
+    }
+}
+
+/// Head counts and width of grouped-query attention.
+#[derive(Debug, Clone, Copy)]
+pub struct HeadShape {
+    pub n_heads: usize,
+    pub n_kv_heads: usize,
+    pub head_dim: usize,
+}
+
+/// Self-attention with grouped key/value heads through `[q_proj, k_proj, v_proj, o_proj]`:
+/// queries and keys optionally normalised per head (`qk_norms`, Qwen3's), then rotated by the
+/// `cos`/`sin` tables, then attended causally (extending `cache`).
+///
+/// # Shapes
+/// - x: `[batch, seq, emb_dim]`; cos, sin: `[seq, head_dim]`; output: `[batch, seq, emb_dim]`
+pub fn rotary_self_attention(
+    projections: [&Linear; 4],
+    qk_norms: Option<[&RmsNorm; 2]>,
+    shape: HeadShape,
+    x: Tensor<3>,
+    rotary: (&Tensor<2>, &Tensor<2>),
+    cache: Option<&mut LayerKv>,
+) -> Tensor<3> {
+    let [q_proj, k_proj, v_proj, o_proj] = projections;
+    let HeadShape { n_heads, n_kv_heads, head_dim } = shape;
+    let mut q = project_heads(q_proj, x.clone(), n_heads, head_dim); // [b, h, t, hd]
+    let mut k = project_heads(k_proj, x.clone(), n_kv_heads, head_dim); // [b, kv, t, hd]
+    let v = project_heads(v_proj, x, n_kv_heads, head_dim);
+    if let Some([q_norm, k_norm]) = qk_norms {
+        (q, k) = (q_norm.forward(q), k_norm.forward(k));
+    }
+    let (cos, sin) = rotary;
+    let context = grouped_causal_attention(apply_rotary(q, cos, sin), apply_rotary(k, cos, sin), v, cache); // [b, t, h · hd]
+    on_rows(context, |c| o_proj.forward(c))
 }

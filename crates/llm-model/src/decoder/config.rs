@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::config::require_at_least_one;
 use crate::rope::RopeConfig;
 
 /// Hyper-parameters of a Llama or Qwen3 decoder: RMSNorm, rotary positions, grouped-query
@@ -34,7 +35,7 @@ impl DecoderConfig {
     /// Checks the invariants the model relies on; every message names the field.
     pub fn validate(&self) -> Result<(), ModelError> {
         let fail = |msg: String| Err(ModelError::InvalidConfig(msg));
-        for (name, value) in [
+        require_at_least_one(&[
             ("vocab_size", self.vocab_size),
             ("context_length", self.context_length),
             ("emb_dim", self.emb_dim),
@@ -43,11 +44,7 @@ impl DecoderConfig {
             ("n_kv_heads", self.n_kv_heads),
             ("head_dim", self.head_dim),
             ("hidden_dim", self.hidden_dim),
-        ] {
-            if value == 0 {
-                return fail(format!("`{name}` must be at least 1"));
-            }
-        }
+        ])?;
         if self.n_heads % self.n_kv_heads != 0 {
             return fail(format!("`n_heads` ({}) must be a multiple of `n_kv_heads` ({})", self.n_heads, self.n_kv_heads));
         }

@@ -10,7 +10,7 @@ mod hf_config;
 mod model;
 mod weights;
 
-pub use attention::{DecoderAttention, project_heads};
+pub use attention::{DecoderAttention, HeadShape, load_projections, new_projections, project_heads, rotary_self_attention, save_projections};
 pub use block::DecoderBlock;
 pub use config::DecoderConfig;
 pub use hf_config::{HfDecoderConfig, RopeWire};

@@ -3,7 +3,7 @@ use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, RmsNorm, RmsNor
 use burn::tensor::{Device, Int, Tensor};
 
 use super::{DecoderAttention, DecoderBlock, DecoderConfig};
-use crate::rows::on_rows;
+use crate::output_head::vocabulary_logits;
 use crate::{KvCache, ModelError};
 
 /// A decoder of the Llama or Qwen3 family, with the family's attention `A`. Field names are
@@ -62,10 +62,7 @@ impl<A: DecoderAttention> Decoder<A> {
 
     /// `[b, t, d] -> [b, t, vocab]`
     pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
-        on_rows(hidden, |hidden| match &self.lm_head {
-            Some(head) => head.forward(hidden),
-            None => hidden.matmul(self.embed_tokens.weight.val().transpose()),
-        })
+        vocabulary_logits(hidden, self.lm_head.as_ref(), &self.embed_tokens)
     }
 
     /// An empty cache sized for this model.

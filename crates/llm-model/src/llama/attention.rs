@@ -1,13 +1,12 @@
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 
 use crate::ModelError;
-use crate::decoder::{DecoderAttention, DecoderConfig, HfWeights, project_heads, put_linear};
-use crate::grouped_attention::grouped_causal_attention;
+use crate::decoder::{
+    DecoderAttention, DecoderConfig, HeadShape, HfWeights, load_projections, new_projections, rotary_self_attention, save_projections,
+};
 use crate::kv_cache::LayerKv;
-use crate::rope::apply_rotary;
-use crate::rows::on_rows;
 use crate::weights::TensorMap;
 
 /// Llama's self-attention: separate query, key and value projections (keys and values for
@@ -25,38 +24,20 @@ pub struct LlamaAttention {
 
 impl DecoderAttention for LlamaAttention {
     fn new(config: &DecoderConfig, device: &Device) -> Self {
-        let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false).init(device);
-        let (d, hd) = (config.emb_dim, config.head_dim);
-        Self {
-            q_proj: linear(d, config.n_heads * hd),
-            k_proj: linear(d, config.n_kv_heads * hd),
-            v_proj: linear(d, config.n_kv_heads * hd),
-            o_proj: linear(config.n_heads * hd, d),
-            n_heads: config.n_heads,
-            n_kv_heads: config.n_kv_heads,
-            head_dim: hd,
-        }
+        let [q_proj, k_proj, v_proj, o_proj] = new_projections(config, device);
+        Self { q_proj, k_proj, v_proj, o_proj, n_heads: config.n_heads, n_kv_heads: config.n_kv_heads, head_dim: config.head_dim }
     }
 
     fn forward(&self, x: Tensor<3>, cos: &Tensor<2>, sin: &Tensor<2>, cache: Option<&mut LayerKv>) -> Tensor<3> {
-        let hd = self.head_dim;
-        let q = apply_rotary(project_heads(&self.q_proj, x.clone(), self.n_heads, hd), cos, sin); // [b, h, t, hd]
-        let k = apply_rotary(project_heads(&self.k_proj, x.clone(), self.n_kv_heads, hd), cos, sin); // [b, kv, t, hd]
-        let v = project_heads(&self.v_proj, x, self.n_kv_heads, hd);
-        let context = grouped_causal_attention(q, k, v, cache); // [b, t, h · hd]
-        on_rows(context, |c| self.o_proj.forward(c))
+        let shape = HeadShape { n_heads: self.n_heads, n_kv_heads: self.n_kv_heads, head_dim: self.head_dim };
+        rotary_self_attention([&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj], None, shape, x, (cos, sin), cache)
     }
 
     fn load(&mut self, weights: &mut HfWeights, prefix: &str) -> Result<(), ModelError> {
-        for (linear, name) in [(&mut self.q_proj, "q_proj"), (&mut self.k_proj, "k_proj"), (&mut self.v_proj, "v_proj"), (&mut self.o_proj, "o_proj")] {
-            weights.linear(linear, &format!("{prefix}.{name}"))?;
-        }
-        Ok(())
+        load_projections(weights, prefix, [&mut self.q_proj, &mut self.k_proj, &mut self.v_proj, &mut self.o_proj])
     }
 
     fn save(&self, map: &mut TensorMap, prefix: &str) {
-        for (linear, name) in [(&self.q_proj, "q_proj"), (&self.k_proj, "k_proj"), (&self.v_proj, "v_proj"), (&self.o_proj, "o_proj")] {
-            put_linear(map, &format!("{prefix}.{name}"), linear);
-        }
+        save_projections(map, prefix, [&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj]);
     }
 }
