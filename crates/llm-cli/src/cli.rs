@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use llm_model::weights::WeightDtype;
+
 use crate::backend::Backend;
 
 /// Build, run and convert GPT models on Burn.
@@ -45,7 +47,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Mean next-token loss and perplexity of a model on a text file.
     Perplexity(PerplexityArgs),
-    /// Write any loadable model as a Hugging Face GPT-2 directory.
+    /// Write any loadable model as a Hugging Face directory of its family (f32 or bf16), with
+    /// its tokenizer, chat template and generation settings.
     Convert(ConvertArgs),
     /// Pretrain a GPT on raw text (default: experiments/default.toml on the-verdict).
     Train(TrainArgs),
@@ -278,8 +281,21 @@ pub struct GenerateArgs {
     /// preset name (gpt2-small, gpt-config-124m, ...) for a fresh untrained model.
     #[arg(long)]
     pub model: PathBuf,
+    /// The text to continue; with --chat, the user's message.
     #[arg(long, allow_hyphen_values = true)]
     pub prompt: String,
+    /// Render the prompt as a user turn with the model directory's chat template (its
+    /// chat_template.jinja or tokenizer_config.json's chat_template) and reply to it.
+    #[arg(long)]
+    pub chat: bool,
+    /// A system message before the user turn (with --chat).
+    #[arg(long, requires = "chat", allow_hyphen_values = true)]
+    pub system: Option<String>,
+    /// A variable for the chat template, as apply_chat_template's keyword arguments (with
+    /// --chat): KEY=VALUE, VALUE read as JSON when it is JSON (false, 3), else as text; e.g.
+    /// enable_thinking=false for Qwen3, date_string=06 Dec 2026 for Llama 3. Repeatable.
+    #[arg(long = "template-var", requires = "chat", value_name = "KEY=VALUE")]
+    pub template_vars: Vec<String>,
     #[arg(long, default_value_t = 50, allow_negative_numbers = true)]
     pub max_new_tokens: usize,
     /// 0 is greedy decoding.
@@ -321,4 +337,7 @@ pub struct ConvertArgs {
     /// The Hugging Face directory to write.
     #[arg(long)]
     pub out: PathBuf,
+    /// The element type of the written weights: f32 (exact) or bf16 (half the size).
+    #[arg(long, default_value = "f32")]
+    pub dtype: WeightDtype,
 }

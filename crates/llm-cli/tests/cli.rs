@@ -19,8 +19,8 @@ fn model_fixture(name: &str) -> PathBuf {
 fn greedy_text(dir: &Path, prompt: &str, max_new_tokens: usize) -> String {
     let gpt = load_model(dir, &burn::tensor::Device::flex()).unwrap();
     let tokenizer = Tokenizer::gpt2();
-    let options = GenerateOptions { max_new_tokens, stop_token: tokenizer.end_of_text(), ..Default::default() };
-    let ids = strip_stop(generate(&gpt, &tokenizer.encode(prompt), &options, |_| {}), options.stop_token);
+    let options = GenerateOptions { max_new_tokens, stop_tokens: tokenizer.end_of_text().into_iter().collect(), ..Default::default() };
+    let ids = strip_stop(generate(&gpt, &tokenizer.encode(prompt), &options, |_| {}), &options.stop_tokens);
     format!("{}\n", tokenizer.decode(&ids))
 }
 
@@ -262,4 +262,57 @@ fn every_command_runs_a_llama_and_a_qwen3_directory() {
         let again = ok(&["generate", "--model", converted.to_str().unwrap(), "--prompt", "I had always thought", "--max-new-tokens", "6"]);
         assert_eq!(again, greedy, "{fixture}: the converted directory generates the same");
     }
+}
+
+/// A Llama or Qwen3 fixture's weights with the tokenizer files, chat template and
+/// generation config of llm-data's chat fixture of the same family.
+fn chat_dir(fixture: &str, chat: &str) -> tempfile::TempDir {
+    let chat_files = Path::new(env!("CARGO_MANIFEST_DIR")).join("../llm-data/tests/fixtures/chat").join(chat);
+    let dir = family_dir(fixture, &chat_files.join("tokenizer.json"));
+    for entry in std::fs::read_dir(&chat_files).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn chat_replies_are_the_greedy_tokens_of_transformers_on_the_rendered_conversation() {
+    // make_chat_fixtures.py rendered [user] with apply_chat_template and let transformers
+    // generate 12 greedy tokens from it, stopping at generation_config's end-of-sequence ids.
+    for (fixture, chat, vars) in [("llama-tied", "llama3", &["--template-var", "date_string=06 Dec 2026"][..]), ("qwen3", "qwen3", &[])] {
+        let dir = chat_dir(fixture, chat);
+        let d = dir.path().to_str().unwrap();
+        let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("expected.json")).unwrap()).unwrap();
+        let case = &expected["cases"][expected["greedy"]["case"].as_u64().unwrap() as usize];
+        let user = case["messages"][0]["content"].as_str().unwrap();
+        let mut reference: Vec<u64> = expected["greedy"]["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let args = [&["generate", "--model", d, "--chat", "--prompt", user, "--max-new-tokens", "12", "--json"][..], vars].concat();
+        let v: serde_json::Value = serde_json::from_str(ok(&args).trim()).unwrap();
+        assert_eq!(v["prompt_tokens"].as_u64().unwrap() as usize, case["ids"].as_array().unwrap().len(), "{chat}: {v}");
+        let stops: Vec<u64> = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.path().join("generation_config.json")).unwrap())
+            .unwrap()["eos_token_id"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        if reference.last().is_some_and(|id| stops.contains(id)) {
+            reference.pop(); // `--json` leaves out the final end-of-sequence token
+        }
+        let ids: Vec<u64> = v["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(ids, reference, "{chat}: greedy reply ids");
+
+        // convert --dtype bf16 keeps the conversation files: the same prompt, half the bytes.
+        let converted = tempfile::tempdir().unwrap();
+        let c = converted.path().to_str().unwrap();
+        let printed = ok(&["convert", "--model", d, "--out", c, "--dtype", "bf16"]);
+        assert!(printed.contains("dtype=bfloat16"), "{printed}");
+        let size = |dir: &Path| std::fs::metadata(dir.join("model.safetensors")).unwrap().len() as f64;
+        let ratio = size(converted.path()) / size(dir.path());
+        assert!((0.45..0.55).contains(&ratio), "{chat}: bf16 file is {ratio:.3} of the f32 one");
+        let args = [&["generate", "--model", c, "--chat", "--prompt", user, "--max-new-tokens", "2", "--json"][..], vars].concat();
+        let again: serde_json::Value = serde_json::from_str(ok(&args).trim()).unwrap();
+        assert_eq!(again["prompt_tokens"], v["prompt_tokens"], "{chat}: the converted directory renders the same prompt");
+    }
+    let refused = fails(&["convert", "--model", "gpt2-small", "--out", "/tmp/never-written", "--dtype", "f8"]);
+    assert!(refused.contains("expected f32 or bf16"), "{refused}");
+    let plain = tiny_model_dir();
+    let refused = fails(&["generate", "--model", plain.path().to_str().unwrap(), "--chat", "--prompt", "hi"]);
+    assert!(refused.contains("has no chat template") && refused.contains("leave out --chat"), "{refused}");
 }

@@ -2,6 +2,8 @@
 //!
 //! - [`tokenizer`]: GPT-2's byte-level BPE (exact to OpenAI's encoder, offline), any
 //!   Hugging Face `tokenizer.json`, and BPE training from scratch;
+//! - [`chat`]: a model directory's chat template (rendered as `transformers` renders it)
+//!   and its special tokens and end-of-sequence ids;
 //! - [`corpus`]: the data directory, the dataset manifest, downloads with checksums;
 //! - [`dataset`]: the book's sliding-window language-modelling dataset, its train/validation
 //!   split, memory-mapped token files, and Burn `Dataset`/`Batcher`/data loaders with seeded
@@ -38,6 +40,7 @@
 //! None. The batchers build tensors on whatever `burn::tensor::Device` they are given; this
 //! crate enables no Burn backend itself.
 
+pub mod chat;
 pub mod classification;
 pub mod corpus;
 pub mod dataset;

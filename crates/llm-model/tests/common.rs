@@ -71,3 +71,14 @@ pub fn relative_error(ours: &[f32], reference: &[f32]) -> f32 {
         .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
     diff / scale
 }
+
+/// The model's mean next-token loss on the reference batch (each row's ids predicting the next).
+pub fn reference_batch_loss(model: &impl llm_model::CausalModel, r: &Reference) -> f32 {
+    let device = device();
+    let [b, t] = r.input_shape;
+    let column = |range: std::ops::Range<usize>| -> Vec<i64> {
+        (0..b).flat_map(|i| r.input_ids[i * t..(i + 1) * t][range.clone()].to_vec()).collect()
+    };
+    let (inputs, targets) = (ids(&column(0..t - 1), [b, t - 1], &device), ids(&column(1..t), [b, t - 1], &device));
+    to_vec(llm_model::loss::next_token_loss(model, inputs, targets, None))[0]
+}

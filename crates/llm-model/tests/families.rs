@@ -13,7 +13,6 @@ mod common;
 
 use common::*;
 use llm_model::generation::{GenerateOptions, SamplingConfig, generate};
-use llm_model::loss::next_token_loss;
 use llm_model::weights::{load_language_model, save_language_model};
 use llm_model::{CausalModel, Family, LanguageModel};
 use safetensors::SafeTensors;
@@ -39,11 +38,7 @@ fn check(name: &str, family: Family) -> LanguageModel {
     println!("{name}: logits within {err:.2e} of transformers', {book_err:.2e} of the book's");
     assert!(err < TOLERANCE && book_err < TOLERANCE, "{name}: logits differ by {err:e} / {book_err:e}");
 
-    let [b, t] = r.input_shape;
-    let column = |range: std::ops::Range<usize>| -> Vec<i64> {
-        (0..b).flat_map(|i| r.input_ids[i * t..(i + 1) * t][range.clone()].to_vec()).collect()
-    };
-    let loss = to_vec(next_token_loss(&model, ids(&column(0..t - 1), [b, t - 1], &device), ids(&column(1..t), [b, t - 1], &device), None))[0];
+    let loss = reference_batch_loss(&model, &r);
     let loss_err = (loss - r.loss).abs() / r.loss.abs();
     println!("{name}: loss {loss:.6} vs {:.6} ({loss_err:.2e})", r.loss);
     assert!(loss_err < TOLERANCE, "{name}: loss {loss} vs {}", r.loss);

@@ -72,7 +72,7 @@ fn generation_with_and_without_cache_agree_past_the_context() {
                 max_new_tokens: 30,
                 sampling: sampling.clone(),
                 seed: 7,
-                stop_token: None,
+                stop_tokens: Vec::new(),
                 use_cache,
             };
             generate(&gpt, &prompt, &options, |_| {})
@@ -90,7 +90,7 @@ fn generation_stops_at_the_stop_token() {
     let options = GenerateOptions { max_new_tokens: 5, ..Default::default() };
     let free = generate(&gpt, &[1, 2, 3], &options, |_| {});
     let stop = free[1];
-    let options = GenerateOptions { stop_token: Some(stop), ..options };
+    let options = GenerateOptions { stop_tokens: vec![stop], ..options };
     let mut streamed = Vec::new();
     let stopped = generate(&gpt, &[1, 2, 3], &options, |t| streamed.push(t));
     let first = free.iter().position(|&t| t == stop).unwrap();

@@ -48,10 +48,10 @@ impl TrainTask for LmTask {
         }
         let options = GenerateOptions {
             max_new_tokens: self.sample_tokens,
-            stop_token: self.tokenizer.end_of_text(),
+            stop_tokens: self.tokenizer.end_of_text().into_iter().collect(),
             ..Default::default()
         };
-        let ids = strip_stop(generate(&model.gpt, &prompt, &options, |_| {}), options.stop_token);
+        let ids = strip_stop(generate(&model.gpt, &prompt, &options, |_| {}), &options.stop_tokens);
         let text = format!("{}{}", self.sample_prompt, self.tokenizer.decode(&ids));
         let line = format!("epoch {epoch}: {}", text.replace('\n', " "));
         std::fs::OpenOptions::new()

@@ -1,6 +1,7 @@
 use anyhow::Context;
 use burn::module::Module;
-use llm_model::weights::save_language_model;
+use llm_data::chat::copy_chat_files;
+use llm_model::weights::save_language_model_as;
 
 use crate::cli::{ConvertArgs, GlobalArgs};
 
@@ -10,13 +11,17 @@ pub fn run(args: ConvertArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     }
     let device = super::selected_device(global)?;
     let (model, tokenizer) = super::model_dir::load(&args.model, &device, global.seed)?;
-    save_language_model(&model, &args.out).context("--out: cannot write the model directory")?;
+    save_language_model_as(&model, &args.out, args.dtype).context("--out: cannot write the model directory")?;
     tokenizer.save_to_dir(&args.out)?;
+    if args.model.is_dir() {
+        copy_chat_files(&args.model, &args.out)?;
+    }
     super::print_results(
         global,
         &[
             ("out", args.out.display().to_string().into()),
             ("params", model.num_params().into()),
+            ("dtype", args.dtype.torch_name().into()),
         ],
     );
     Ok(())

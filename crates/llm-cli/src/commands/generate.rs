@@ -1,5 +1,9 @@
 use std::io::Write;
 
+use std::path::Path;
+
+use llm_data::Tokenizer;
+use llm_data::chat::{ChatMessage, ChatTemplate, end_of_sequence_ids};
 use llm_data::tokenizer::StreamDecoder;
 use llm_model::generation::{GenerateOptions, SamplingConfig, generate, strip_stop};
 
@@ -17,7 +21,7 @@ pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     }
     let device = super::selected_device(global)?;
     let (model, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
-    let prompt = tokenizer.encode(&args.prompt);
+    let prompt = tokenizer.encode(&prompt_text(&args)?);
     if prompt.is_empty() {
         anyhow::bail!("--prompt is empty: generation needs at least one token");
     }
@@ -29,10 +33,10 @@ pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             top_p: args.top_p,
         },
         seed: global.seed,
-        stop_token: tokenizer.end_of_text(),
+        stop_tokens: stop_tokens(&args.model, &tokenizer)?,
         use_cache: !args.no_cache,
     };
-    let stop = options.stop_token;
+    let stop = &options.stop_tokens;
     if global.json {
         // One object at the end: the text, the new ids (without a final end-of-text) and
         // the decoding speed.
@@ -53,7 +57,7 @@ pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let mut failed = None;
     generate(&model, &prompt, &options, |token| {
-        if Some(token) == stop || failed.is_some() {
+        if stop.contains(&token) || failed.is_some() {
             return;
         }
         let text = stream.push(token);
@@ -67,4 +71,45 @@ pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     write!(stdout, "{}", stream.finish())?;
     writeln!(stdout)?;
     Ok(())
+}
+
+/// The prompt as given, or with `--chat` rendered as a conversation by the model's template.
+fn prompt_text(args: &GenerateArgs) -> anyhow::Result<String> {
+    if !args.chat {
+        return Ok(args.prompt.clone());
+    }
+    let Some(template) = ChatTemplate::for_model_dir(&args.model)? else {
+        anyhow::bail!(
+            "--chat: {} has no chat template (chat_template.jinja, or chat_template in tokenizer_config.json); \
+             leave out --chat to continue the prompt as plain text",
+            args.model.display()
+        );
+    };
+    let system = args.system.iter().map(|text| ChatMessage::new("system", text));
+    let messages: Vec<ChatMessage> = system.chain([ChatMessage::new("user", &args.prompt)]).collect();
+    Ok(template.render_with(&messages, true, &template_vars(&args.template_vars)?)?)
+}
+
+/// `--template-var KEY=VALUE` flags as template variables.
+fn template_vars(flags: &[String]) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    flags
+        .iter()
+        .map(|flag| match flag.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.into()));
+                Ok((key.trim().to_string(), value))
+            }
+            _ => anyhow::bail!("--template-var {flag:?}: expected KEY=VALUE"),
+        })
+        .collect()
+}
+
+/// The tokens that end the reply: a model directory's end-of-sequence ids, or for a preset
+/// GPT-2's `<|endoftext|>`.
+fn stop_tokens(model: &Path, tokenizer: &Tokenizer) -> anyhow::Result<Vec<u32>> {
+    if model.is_dir() {
+        Ok(end_of_sequence_ids(model, tokenizer)?)
+    } else {
+        Ok(tokenizer.end_of_text().into_iter().collect())
+    }
 }

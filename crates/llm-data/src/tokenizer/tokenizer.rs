@@ -135,6 +135,14 @@ impl Tokenizer {
         }
     }
 
+    /// The id of `token` (a whole token, e.g. a special one), if the vocabulary has it.
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        match self {
+            Self::Gpt2 => (token == END_OF_TEXT).then_some(END_OF_TEXT_ID),
+            Self::Hf(t) => t.token_to_id(token),
+        }
+    }
+
     /// The id of `<|endoftext|>`, if the vocabulary has it.
     pub fn end_of_text(&self) -> Option<u32> {
         match self {

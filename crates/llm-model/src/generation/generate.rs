@@ -9,8 +9,9 @@ pub struct GenerateOptions {
     pub max_new_tokens: usize,
     pub sampling: SamplingConfig,
     pub seed: u64,
-    /// Generation ends after this token is produced (GPT-2's `<|endoftext|>`, 50256).
-    pub stop_token: Option<u32>,
+    /// Generation ends after any of these tokens is produced (GPT-2's `<|endoftext|>`, 50256;
+    /// the end-of-sequence ids of a model directory's `generation_config.json`).
+    pub stop_tokens: Vec<u32>,
     /// Decode incrementally with a [`KvCache`](crate::KvCache) (same tokens, faster).
     pub use_cache: bool,
 }
@@ -21,7 +22,7 @@ impl Default for GenerateOptions {
             max_new_tokens: 50,
             sampling: SamplingConfig::greedy(),
             seed: 123,
-            stop_token: None,
+            stop_tokens: Vec::new(),
             use_cache: true,
         }
     }
@@ -56,16 +57,16 @@ pub fn generate(
         let next = sampler.sample(&logits);
         tokens.push(next);
         on_token(next);
-        if Some(next) == options.stop_token {
+        if options.stop_tokens.contains(&next) {
             break;
         }
     }
     tokens.split_off(prompt.len())
 }
 
-/// `ids` without a final `stop` token (the book's generation stops before appending it).
-pub fn strip_stop(mut ids: Vec<u32>, stop: Option<u32>) -> Vec<u32> {
-    if stop.is_some() && ids.last().copied() == stop {
+/// `ids` without a final stop token (the book's generation stops before appending it).
+pub fn strip_stop(mut ids: Vec<u32>, stop_tokens: &[u32]) -> Vec<u32> {
+    if ids.last().is_some_and(|last| stop_tokens.contains(last)) {
         ids.pop();
     }
     ids

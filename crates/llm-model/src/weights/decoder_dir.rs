@@ -2,13 +2,14 @@
 //! `model.safetensors` or in the shards `model.safetensors.index.json` lists (f32, bf16 or
 //! f16), named `model.embed_tokens.weight`, `model.layers.N.…`, `lm_head.weight`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use burn::tensor::Device;
 
 use super::hf::{CONFIG_FILE, WEIGHTS_FILE};
-use super::{TensorMap, read_safetensors, write_atomically, write_safetensors};
+use super::hf_files::write_hf_model_files;
+use super::{TensorMap, WeightDtype, read_safetensors};
 use crate::decoder::{Decoder, DecoderAttention, DecoderConfig, HfDecoderConfig};
 use crate::{Family, LanguageModel, ModelError};
 
@@ -78,22 +79,14 @@ pub fn load_decoder_dir(dir: &Path, family: Family, device: &Device) -> Result<L
 }
 
 /// Saves a Llama or Qwen3 model as the directory `transformers`' `save_pretrained` writes
-/// (one `model.safetensors` in f32; tokenizer files are the caller's).
-pub fn save_decoder_dir<A: DecoderAttention>(model: &Decoder<A>, family: Family, dir: &Path) -> Result<(), ModelError> {
-    std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
-    let tensors: Vec<_> = model
-        .to_tensor_map()
-        .into_iter()
-        .map(|(name, t)| (if name.starts_with("lm_head.") { name } else { format!("{PREFIX}{name}") }, t))
-        .collect();
-    let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
-    write_safetensors(&dir.join(WEIGHTS_FILE), &tensors, metadata)?;
+/// (one `model.safetensors` in `dtype`; tokenizer files are the caller's).
+pub fn save_decoder_dir<A: DecoderAttention>(model: &Decoder<A>, family: Family, dir: &Path, dtype: WeightDtype) -> Result<(), ModelError> {
     let architecture = match family {
         Family::Llama => "LlamaForCausalLM",
         Family::Qwen3 => "Qwen3ForCausalLM",
         Family::Gpt2 => unreachable!("GPT-2 directories save through save_hf_dir"),
     };
     let config = HfDecoderConfig::from_config(model.config(), family.model_type(), architecture);
-    let json = serde_json::to_string_pretty(&config).expect("config serialises");
-    write_atomically(&dir.join(CONFIG_FILE), json.as_bytes())
+    let json = serde_json::to_value(&config).expect("config serialises");
+    write_hf_model_files(dir, PREFIX, model.to_tensor_map().into_iter(), json, dtype)
 }

@@ -1,11 +1,10 @@
-use std::collections::HashMap;
 use std::path::Path;
 
 use burn::tensor::Device;
 
+use super::hf_files::write_hf_model_files;
 use super::{
-    HfGpt2Config, HostTensor, TensorMap, from_tensor_map, read_safetensors, to_tensor_map,
-    write_atomically, write_safetensors,
+    HfGpt2Config, HostTensor, TensorMap, WeightDtype, from_tensor_map, read_safetensors, to_tensor_map,
 };
 use crate::{Gpt, ModelError};
 
@@ -56,31 +55,21 @@ pub fn load_hf_dir(dir: &Path, device: &Device) -> Result<Gpt, ModelError> {
 
 /// Saves a model as a Hugging Face GPT-2 directory that
 /// `transformers.GPT2LMHeadModel.from_pretrained(dir)` loads, with the tensor names that
-/// `save_pretrained` writes. Tokenizer files are the caller's (see `llm-data`).
+/// `save_pretrained` writes, in f32. Tokenizer files are the caller's (see `llm-data`).
 pub fn save_hf_dir(gpt: &Gpt, dir: &Path) -> Result<(), ModelError> {
+    save_hf_dir_as(gpt, dir, WeightDtype::F32)
+}
+
+/// [`save_hf_dir`] with the weights in `dtype`.
+pub fn save_hf_dir_as(gpt: &Gpt, dir: &Path, dtype: WeightDtype) -> Result<(), ModelError> {
     let config = gpt.config();
-    std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
-    let mut tensors: Vec<(String, HostTensor)> = Vec::new();
-    for (name, tensor) in to_tensor_map(gpt).into_iter() {
-        let name = if name.starts_with("lm_head.") {
-            name
-        } else {
-            format!("{PREFIX}{name}")
-        };
-        tensors.push((name, tensor));
-    }
+    let mut tensors: Vec<(String, HostTensor)> = to_tensor_map(gpt).into_iter().collect();
     if !config.qkv_bias {
         // GPT-2's Conv1D always has a bias: a zero one computes the same function.
         for i in 0..config.n_layers {
-            tensors.push((
-                format!("{PREFIX}h.{i}.attn.c_attn.bias"),
-                HostTensor::new(vec![3 * config.emb_dim], vec![0.0; 3 * config.emb_dim]),
-            ));
+            tensors.push((format!("h.{i}.attn.c_attn.bias"), HostTensor::new(vec![3 * config.emb_dim], vec![0.0; 3 * config.emb_dim])));
         }
     }
-    let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
-    write_safetensors(&dir.join(WEIGHTS_FILE), &tensors, metadata)?;
-    let json = serde_json::to_string_pretty(&HfGpt2Config::from_config(config))
-        .expect("config serialises");
-    write_atomically(&dir.join(CONFIG_FILE), json.as_bytes())
+    let json = serde_json::to_value(HfGpt2Config::from_config(config)).expect("config serialises");
+    write_hf_model_files(dir, PREFIX, tensors, json, dtype)
 }

@@ -4,7 +4,7 @@ use burn::tensor::Device;
 
 use super::book::BOOK_WEIGHTS_FILE;
 use super::hf::{CONFIG_FILE, WEIGHTS_FILE};
-use super::{INDEX_FILE, load_book_dir, load_decoder_dir, load_hf_dir, save_decoder_dir, save_hf_dir};
+use super::{INDEX_FILE, WeightDtype, load_book_dir, load_decoder_dir, load_hf_dir, save_decoder_dir, save_hf_dir_as};
 use crate::{Family, Gpt, LanguageModel, ModelError};
 
 /// The weight formats a model directory can hold.
@@ -65,12 +65,17 @@ pub fn load_language_model(dir: &Path, device: &Device) -> Result<LanguageModel,
     Ok(model)
 }
 
-/// Saves a model of any family as a Hugging Face directory of that family.
+/// Saves a model of any family as a Hugging Face directory of that family, in f32.
 pub fn save_language_model(model: &LanguageModel, dir: &Path) -> Result<(), ModelError> {
+    save_language_model_as(model, dir, WeightDtype::F32)
+}
+
+/// [`save_language_model`] with the weights in `dtype`.
+pub fn save_language_model_as(model: &LanguageModel, dir: &Path, dtype: WeightDtype) -> Result<(), ModelError> {
     match model {
-        LanguageModel::Gpt2(gpt) => save_hf_dir(gpt, dir),
-        LanguageModel::Llama(m) => save_decoder_dir(m, Family::Llama, dir),
-        LanguageModel::Qwen3(m) => save_decoder_dir(m, Family::Qwen3, dir),
+        LanguageModel::Gpt2(gpt) => save_hf_dir_as(gpt, dir, dtype),
+        LanguageModel::Llama(m) => save_decoder_dir(m, Family::Llama, dir, dtype),
+        LanguageModel::Qwen3(m) => save_decoder_dir(m, Family::Qwen3, dir, dtype),
     }
 }
 

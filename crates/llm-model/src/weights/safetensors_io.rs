@@ -28,6 +28,39 @@ pub fn read_safetensors(path: &Path) -> Result<TensorMap, ModelError> {
     Ok(map)
 }
 
+/// The element type a model's weights are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WeightDtype {
+    /// 32-bit floats: what the model computes in, exact.
+    #[default]
+    F32,
+    /// bfloat16 (rounded to nearest, ties to even, as PyTorch's `.to(torch.bfloat16)`):
+    /// half the size, the type Llama and Qwen3 are published in.
+    Bf16,
+}
+
+impl WeightDtype {
+    /// The name `config.json`'s `torch_dtype` uses.
+    pub fn torch_name(self) -> &'static str {
+        match self {
+            Self::F32 => "float32",
+            Self::Bf16 => "bfloat16",
+        }
+    }
+}
+
+impl std::str::FromStr for WeightDtype {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "f32" | "float32" => Ok(Self::F32),
+            "bf16" | "bfloat16" => Ok(Self::Bf16),
+            other => Err(format!("unknown weight type `{other}`: expected f32 or bf16")),
+        }
+    }
+}
+
 /// Writes `tensors` as `f32` to a `.safetensors` file, streaming them from memory to a
 /// temporary file that is renamed into place when complete; `metadata` goes in the header
 /// (`transformers` expects `{"format": "pt"}`).
@@ -36,7 +69,17 @@ pub fn write_safetensors(
     tensors: &[(String, HostTensor)],
     metadata: HashMap<String, String>,
 ) -> Result<(), ModelError> {
-    let views = tensors.iter().map(|(name, t)| (name.as_str(), F32View(t)));
+    write_safetensors_as(path, tensors, metadata, WeightDtype::F32)
+}
+
+/// [`write_safetensors`] in `dtype` (bf16 tensors are converted one at a time, as written).
+pub fn write_safetensors_as(
+    path: &Path,
+    tensors: &[(String, HostTensor)],
+    metadata: HashMap<String, String>,
+    dtype: WeightDtype,
+) -> Result<(), ModelError> {
+    let views = tensors.iter().map(|(name, t)| (name.as_str(), StoredView { tensor: t, dtype }));
     let format_error = |message: String| ModelError::Format {
         path: path.to_path_buf(),
         format: "safetensors",
@@ -67,32 +110,45 @@ fn give_default_permissions(path: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(path, permissions)
 }
 
-/// A host tensor seen as safetensors bytes, without a copy on little-endian machines.
-struct F32View<'a>(&'a HostTensor);
+/// A host tensor seen as safetensors bytes: f32 without a copy on little-endian machines,
+/// bf16 converted when the bytes are asked for.
+struct StoredView<'a> {
+    tensor: &'a HostTensor,
+    dtype: WeightDtype,
+}
 
-impl View for F32View<'_> {
+impl View for StoredView<'_> {
     fn dtype(&self) -> Dtype {
-        Dtype::F32
+        match self.dtype {
+            WeightDtype::F32 => Dtype::F32,
+            WeightDtype::Bf16 => Dtype::BF16,
+        }
     }
 
     fn shape(&self) -> &[usize] {
-        &self.0.shape
+        &self.tensor.shape
     }
 
     fn data(&self) -> Cow<'_, [u8]> {
-        if cfg!(target_endian = "little") {
+        if self.dtype == WeightDtype::Bf16 {
+            Cow::Owned(self.tensor.data.iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect())
+        } else if cfg!(target_endian = "little") {
             // SAFETY: f32 has no padding or invalid bit patterns, u8 has alignment 1, and the
             // byte slice covers exactly the vector's initialised elements.
             Cow::Borrowed(unsafe {
-                std::slice::from_raw_parts(self.0.data.as_ptr().cast::<u8>(), self.data_len())
+                std::slice::from_raw_parts(self.tensor.data.as_ptr().cast::<u8>(), self.data_len())
             })
         } else {
-            Cow::Owned(self.0.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+            Cow::Owned(self.tensor.data.iter().flat_map(|v| v.to_le_bytes()).collect())
         }
     }
 
     fn data_len(&self) -> usize {
-        self.0.data.len() * std::mem::size_of::<f32>()
+        self.tensor.data.len()
+            * match self.dtype {
+                WeightDtype::F32 => 4,
+                WeightDtype::Bf16 => 2,
+            }
     }
 }
 

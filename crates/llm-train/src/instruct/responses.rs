@@ -23,13 +23,13 @@ pub fn generate_responses(
     let bar = ProgressBar::new(records.len() as u64).with_style(
         ProgressStyle::with_template("responses {bar:30} {pos}/{len} [{elapsed_precise}<{eta_precise}]").expect("valid template"),
     );
-    let stop = tokenizer.end_of_text();
-    let options = GenerateOptions { max_new_tokens, stop_token: stop, ..Default::default() };
+    let stop: Vec<u32> = tokenizer.end_of_text().into_iter().collect();
+    let options = GenerateOptions { max_new_tokens, stop_tokens: stop.clone(), ..Default::default() };
     let answered = records
         .iter()
         .map(|record| {
             let prompt = tokenizer.encode(&template.prompt(record));
-            let ids = strip_stop(generate(gpt, &prompt, &options, |_| {}), stop);
+            let ids = strip_stop(generate(gpt, &prompt, &options, |_| {}), &stop);
             let mut out = record.clone();
             let response = strip_response(&tokenizer.decode(&ids), template);
             out.extra.insert("model_response".into(), response.into());

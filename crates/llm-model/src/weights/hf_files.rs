@@ -1,0 +1,35 @@
+//! What every Hugging Face directory `llm` writes has in common: `model.safetensors` with the
+//! family's tensor-name prefix (except the output head), in f32 or bf16, and `config.json`
+//! naming that element type (`torch_dtype`), each written atomically.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::hf::{CONFIG_FILE, WEIGHTS_FILE};
+use super::{HostTensor, WeightDtype, write_atomically, write_safetensors_as};
+use crate::ModelError;
+
+/// Writes `tensors` (canonical names, `prefix` added to all but `lm_head.*`) as
+/// `model.safetensors` in `dtype`, and `config` (a JSON object) as `config.json` with
+/// `torch_dtype` set.
+pub(crate) fn write_hf_model_files(
+    dir: &Path,
+    prefix: &str,
+    tensors: impl IntoIterator<Item = (String, HostTensor)>,
+    config: serde_json::Value,
+    dtype: WeightDtype,
+) -> Result<(), ModelError> {
+    std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
+    let tensors: Vec<_> = tensors
+        .into_iter()
+        .map(|(name, t)| (if name.starts_with("lm_head.") { name } else { format!("{prefix}{name}") }, t))
+        .collect();
+    let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
+    write_safetensors_as(&dir.join(WEIGHTS_FILE), &tensors, metadata, dtype)?;
+    let mut config = config;
+    if let Some(object) = config.as_object_mut() {
+        object.insert("torch_dtype".into(), dtype.torch_name().into());
+    }
+    let json = serde_json::to_string_pretty(&config).expect("config serialises");
+    write_atomically(&dir.join(CONFIG_FILE), json.as_bytes())
+}
