@@ -109,6 +109,24 @@ fn a_run_killed_with_sigkill_resumes_to_the_same_losses() {
     killed_run_resumes_exactly(&[]);
 }
 
+/// Llama and Qwen3 networks train through the same loop: checkpoints record the family, a
+/// killed run resumes to the same losses, and the model written at the end is a directory of
+/// the family that `generate` continues text with.
+#[test]
+fn llama_and_qwen3_runs_resume_exactly_and_write_their_family() {
+    for (experiment, model_type) in [("llama-verdict", "llama"), ("qwen3-verdict", "qwen3")] {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../experiments/{experiment}.toml"));
+        let dir = killed_run_resumes_exactly(&["--config", config.to_str().unwrap(), "model.hidden_dim=128"]);
+        let model = dir.path().join("b/model");
+        let written = std::fs::read_to_string(model.join("config.json")).unwrap();
+        assert!(written.contains(&format!("\"model_type\": \"{model_type}\"")), "{experiment}: {written}");
+        let state = std::fs::read_to_string(dir.path().join("b/checkpoints/step-00000040/state.json")).unwrap();
+        assert!(state.contains(&format!("\"family\": \"{model_type}\"")) || state.contains(&format!("\"family\":\"{model_type}\"")), "{state}");
+        let continued = ok(&["generate", "--model", model.to_str().unwrap(), "--prompt", "Every effort moves you", "--max-new-tokens", "5", "--json"]);
+        assert!(continued.contains("\"generated_tokens\":5"), "{experiment}: {continued}");
+    }
+}
+
 /// Replaying PyTorch's draws, a resumed run draws the same dropout masks and shuffles as an
 /// uninterrupted one (Burn's generators are reseeded by step instead: exact only without
 /// dropout, as the default experiment has).
@@ -117,13 +135,19 @@ fn a_run_replaying_torchs_draws_resumes_to_the_same_losses_with_dropout() {
     killed_run_resumes_exactly(&["rng=torch", "dropout=0.1"]);
 }
 
-fn killed_run_resumes_exactly(extra: &[&str]) {
+/// `extra`: settings, and `--config FILE` first to start from another experiment. Returns
+/// the directory holding the uninterrupted run `a` and the resumed one `b`.
+fn killed_run_resumes_exactly(extra: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let (config, extra) = match extra {
+        ["--config", file, rest @ ..] => (vec!["--config", *file], rest),
+        _ => (vec![], extra),
+    };
     let mut settings = resumable();
     settings.extend(sets(extra));
     let run = |out: &Path| {
-        let fixed = ["train", "--out", out.to_str().unwrap(), "--max-steps", "40"];
+        let fixed = [&["train", "--out", out.to_str().unwrap(), "--max-steps", "40"][..], &config].concat();
         args(&fixed, &settings).into_iter().map(String::from).collect::<Vec<_>>()
     };
     let printed = ok(&run(&a).iter().map(String::as_str).collect::<Vec<_>>());
@@ -170,6 +194,7 @@ fn killed_run_resumes_exactly(extra: &[&str]) {
     assert!(err.contains("--resume") && err.contains("--overwrite"), "{err}");
     let err = fails(&["train", "--resume", "--out", dir.path().join("none").to_str().unwrap()]);
     assert!(err.contains("config.toml"), "{err}");
+    dir
 }
 
 #[test]

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor};
 use crate::decoder::{Decoder, DecoderAttention};
 use crate::llama::Llama;
 use crate::qwen3::Qwen3;
-use crate::{Gpt, KvCache};
+use crate::{Gpt, KvCache, ModelConfig, ModelError};
 
 /// A decoder-only language model: next-token logits, with or without a key/value cache.
 pub trait CausalModel {
@@ -77,6 +77,39 @@ impl LanguageModel {
             Self::Gpt2(_) => Family::Gpt2,
             Self::Llama(_) => Family::Llama,
             Self::Qwen3(_) => Family::Qwen3,
+        }
+    }
+
+    /// The architecture, as a checkpoint records it.
+    pub fn config(&self) -> ModelConfig {
+        match self {
+            Self::Gpt2(m) => ModelConfig::Gpt2(m.config().clone()),
+            Self::Llama(m) => ModelConfig::Llama(m.config().clone()),
+            Self::Qwen3(m) => ModelConfig::Qwen3(m.config().clone()),
+        }
+    }
+
+    /// The same model with dropout probability `p`; Llama and Qwen3 have no dropout, so for
+    /// them only 0 is accepted.
+    pub fn with_dropout(self, p: f64) -> Result<Self, ModelError> {
+        match self {
+            Self::Gpt2(gpt) => Ok(Self::Gpt2(gpt.with_dropout(p))),
+            other if p == 0.0 => Ok(other),
+            other => Err(ModelError::InvalidConfig(format!(
+                "`dropout` = {p}: {} models have no dropout layers (leave dropout unset or 0)",
+                other.family().model_type()
+            ))),
+        }
+    }
+
+    /// The GPT-2 model, or an error naming `purpose` and this model's family.
+    pub fn into_gpt(self, purpose: &str) -> Result<Gpt, ModelError> {
+        match self {
+            Self::Gpt2(gpt) => Ok(gpt),
+            other => Err(ModelError::InvalidConfig(format!(
+                "{purpose} needs a GPT-2 family model; this one is {} (Llama and Qwen3 models pretrain, generate, score and convert)",
+                other.family().model_type()
+            ))),
         }
     }
 

@@ -19,7 +19,7 @@ pub const PRESETS: [&str; 9] = [
 ];
 
 /// The Llama or Qwen3 shape of a preset name, and which of the two it is.
-fn decoder_preset(name: &str) -> Option<(crate::Family, DecoderConfig)> {
+pub(crate) fn decoder_preset(name: &str) -> Option<(crate::Family, DecoderConfig)> {
     use crate::Family::{Llama, Qwen3};
     Some(match name {
         "llama-3.2-1b" => (Llama, llama::llama_3_2_1b()),

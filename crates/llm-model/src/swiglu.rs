@@ -4,7 +4,7 @@
 //! names.
 
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 
@@ -18,9 +18,9 @@ pub struct SwiGluMlp {
 }
 
 impl SwiGluMlp {
-    /// Freshly initialised projections `d_model -> hidden -> d_model`.
-    pub fn new(d_model: usize, hidden: usize, device: &Device) -> Self {
-        let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false).init(device);
+    /// Fresh projections `d_model -> hidden -> d_model`, their weights drawn by `initializer`.
+    pub fn new(d_model: usize, hidden: usize, initializer: &Initializer, device: &Device) -> Self {
+        let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false).with_initializer(initializer.clone()).init(device);
         Self { gate_proj: linear(d_model, hidden), up_proj: linear(d_model, hidden), down_proj: linear(hidden, d_model) }
     }
 

@@ -16,7 +16,7 @@ use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::store::ModuleRecord;
 use llm_data::Tokenizer;
 use llm_data::corpus::sha256_file;
-use llm_model::GptConfig;
+use llm_model::ModelConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
@@ -40,8 +40,8 @@ pub struct TrainingState {
     pub tokens_seen: usize,
     /// The learning-rate scheduler's position: the step whose rate comes next.
     pub scheduler_step: usize,
-    /// The model's architecture, to rebuild it before loading the weights.
-    pub model: GptConfig,
+    /// The model's family and architecture, to rebuild it before loading the weights.
+    pub model: ModelConfig,
     /// `gpt2`, or `tokenizer.json` when the checkpoint holds the run's own tokenizer.
     pub tokenizer: String,
     /// What the recipe needs to rebuild its model around the architecture before loading
@@ -59,7 +59,7 @@ pub struct TrainingState {
 
 impl TrainingState {
     /// The state of a run at `position` (the scheduler's position is the step).
-    pub fn at(position: &Position, model: GptConfig, tokenizer: &Tokenizer, recipe: Option<serde_json::Value>) -> Self {
+    pub fn at(position: &Position, model: ModelConfig, tokenizer: &Tokenizer, recipe: Option<serde_json::Value>) -> Self {
         Self {
             step: position.step,
             epoch: position.epoch,

@@ -10,7 +10,7 @@ use llm_data::Tokenizer;
 use llm_data::dataset::LmBatch;
 use llm_model::generation::{GenerateOptions, generate, strip_stop};
 
-use llm_model::GptConfig;
+use llm_model::ModelConfig;
 
 use crate::CausalLm;
 use crate::error::TrainError;
@@ -51,7 +51,7 @@ impl TrainTask for LmTask {
             stop_tokens: self.tokenizer.end_of_text().into_iter().collect(),
             ..Default::default()
         };
-        let ids = strip_stop(generate(&model.gpt, &prompt, &options, |_| {}), &options.stop_tokens);
+        let ids = strip_stop(generate(&model.model, &prompt, &options, |_| {}), &options.stop_tokens);
         let text = format!("{}{}", self.sample_prompt, self.tokenizer.decode(&ids));
         let line = format!("epoch {epoch}: {}", text.replace('\n', " "));
         std::fs::OpenOptions::new()
@@ -63,8 +63,8 @@ impl TrainTask for LmTask {
         Ok(Some(line))
     }
 
-    fn model_config(model: &CausalLm) -> GptConfig {
-        model.gpt.config().clone()
+    fn model_config(model: &CausalLm) -> ModelConfig {
+        model.model.config()
     }
 
     fn tokenizer(&self) -> &Tokenizer {

@@ -3,22 +3,22 @@ use burn::train::{InferenceStep, TrainOutput, TrainStep};
 use burn::train::SequenceOutput;
 use llm_data::dataset::LmBatch;
 use llm_data::instruction::IGNORE_INDEX;
-use llm_model::Gpt;
+use llm_model::LanguageModel;
 use burn::tensor::Tensor;
 use llm_model::loss::next_token_loss;
 
-/// The language-modelling objective: next-token cross-entropy of a [`Gpt`], over the
-/// targets that are not [`IGNORE_INDEX`].
+/// The language-modelling objective: next-token cross-entropy of a model of any family, over
+/// the targets that are not [`IGNORE_INDEX`].
 ///
 /// It wraps the model so that `llm-model` never depends on `burn-train`.
 #[derive(Module, Debug)]
 pub struct CausalLm {
-    pub gpt: Gpt,
+    pub model: LanguageModel,
 }
 
 impl CausalLm {
-    pub fn new(gpt: Gpt) -> Self {
-        Self { gpt }
+    pub fn new(model: LanguageModel) -> Self {
+        Self { model }
     }
 
     /// The mean loss of a batch, over the targets that are not [`IGNORE_INDEX`] (padding,
@@ -26,7 +26,7 @@ impl CausalLm {
     /// (`next_token_loss`): the output's `logits` is a zero placeholder one value wide, and
     /// the metrics read the loss and the targets.
     pub fn forward_loss(&self, batch: LmBatch) -> SequenceOutput {
-        let loss = next_token_loss(&self.gpt, batch.inputs, batch.targets.clone(), Some(IGNORE_INDEX));
+        let loss = next_token_loss(&self.model, batch.inputs, batch.targets.clone(), Some(IGNORE_INDEX));
         let [b, t] = batch.targets.dims();
         let logits = Tensor::zeros([b, t, 1], &loss.device());
         SequenceOutput::new(loss, logits, None, batch.targets)

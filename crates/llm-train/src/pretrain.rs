@@ -18,6 +18,7 @@ use crate::run_loaders::RunLoaders;
 use crate::run_setup::{RunStart, train};
 use crate::torch_replay::{shared_generator, with_torch_dropout};
 use crate::{CausalLm, ExperimentConfig};
+use llm_model::LanguageModel;
 
 /// Where and how a pretraining run happens, besides its [`ExperimentConfig`].
 #[derive(Debug, Clone)]
@@ -47,16 +48,19 @@ pub struct PretrainSummary {
     pub model_dir: PathBuf,
 }
 
-/// Pretrains a GPT on raw text as chapter 5 of the book does, writing into `options.out`:
-/// `config.toml` (before the first step), `metrics.csv`, `samples.txt`, `checkpoints/`,
-/// Burn's metric logs, and at the end `loss.png` and `model/`, a Hugging Face GPT-2
-/// directory.
+/// Pretrains a model of any family on raw text as chapter 5 of the book does, writing into
+/// `options.out`: `config.toml` (before the first step), `metrics.csv`, `samples.txt`,
+/// `checkpoints/`, Burn's metric logs, and at the end `loss.png` and `model/`, a Hugging
+/// Face directory of the model's family.
 pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<PretrainSummary, TrainError> {
     let started = Instant::now();
     let torch = shared_generator(config);
-    let (mut start, gpt) = RunStart::new(config, options, torch.as_ref())?;
-    let model = start.resume(CausalLm::new(gpt))?;
-    let model = CausalLm::new(with_torch_dropout(model.gpt, torch.as_ref()));
+    let (mut start, model) = RunStart::new(config, options, torch.as_ref())?;
+    let model = start.resume(CausalLm::new(model))?.model;
+    let model = CausalLm::new(match model {
+        LanguageModel::Gpt2(gpt) => LanguageModel::Gpt2(with_torch_dropout(gpt, torch.as_ref())),
+        decoder => decoder, // no dropout to replay
+    });
     let context = start.context;
     let stride = config.data.stride.unwrap_or(context);
 
@@ -79,7 +83,7 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
     };
     let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, lm_metrics)?;
 
-    let model_dir = save_model_and_plot(&options.out, &model.gpt, &start.tokenizer)?;
+    let model_dir = save_model_and_plot(&options.out, &model.model, &start.tokenizer)?;
     let (last, val_loss) = plan.last_step()?;
     Ok(PretrainSummary {
         steps: last.step,

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use llm_data::Tokenizer;
-use llm_model::Gpt;
-use llm_model::weights::{save_hf_dir, write_atomically};
+use llm_model::LanguageModel;
+use llm_model::weights::{save_language_model, write_atomically};
 
 use crate::checkpoint::{CHECKPOINTS_DIR, Checkpoint, latest_checkpoint};
 use crate::error::TrainError;
@@ -61,9 +61,9 @@ pub(crate) fn plot_run(out: &Path) -> Result<(), TrainError> {
 
 /// The end of a language-model run: `out/model` (Hugging Face files and the tokenizer) and
 /// `out/loss.png`; returns the model directory.
-pub(crate) fn save_model_and_plot(out: &Path, gpt: &Gpt, tokenizer: &Tokenizer) -> Result<PathBuf, TrainError> {
+pub(crate) fn save_model_and_plot(out: &Path, model: &LanguageModel, tokenizer: &Tokenizer) -> Result<PathBuf, TrainError> {
     let model_dir = out.join("model");
-    save_hf_dir(gpt, &model_dir)?;
+    save_language_model(model, &model_dir)?;
     tokenizer.save_to_dir(&model_dir)?;
     plot_run(out)?;
     Ok(model_dir)

@@ -10,8 +10,8 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use burn::train::{Learner, SupervisedTraining};
 use llm_data::Tokenizer;
-use llm_model::weights::load_model;
-use llm_model::{Gpt, SharedTorchGenerator};
+use llm_model::weights::load_language_model;
+use llm_model::{CausalModel, LanguageModel, ModelConfig, SharedTorchGenerator};
 
 use crate::checkpoint::Checkpoint;
 use crate::config::RngSource;
@@ -52,13 +52,13 @@ impl RunStart {
         config: &ExperimentConfig,
         options: &PretrainOptions,
         torch: Option<&SharedTorchGenerator>,
-    ) -> Result<(Self, Gpt), TrainError> {
+    ) -> Result<(Self, LanguageModel), TrainError> {
         let checkpoint = prepare_run_dir(&options.out, options)?;
         let ad = options.device.clone().autodiff();
         // A resumed run reseeds by its step: dropout masks then differ from an uninterrupted
         // run's (the backend's generator state is not saved); without dropout it is exact.
         ad.seed(config.seed.wrapping_add(checkpoint.as_ref().map_or(0, |c| c.state.step as u64)));
-        let (gpt, tokenizer) = match &checkpoint {
+        let (model, tokenizer) = match &checkpoint {
             Some(c) => {
                 tracing::info!(dir = %c.dir.display(), step = c.state.step, "resuming");
                 (c.state.model.init(&ad)?, c.tokenizer()?)
@@ -69,10 +69,10 @@ impl RunStart {
         // model, whatever the preset's settings said.
         let mut recorded = config.clone();
         if let (None, Some(dir)) = (&checkpoint, init_from(config, options)) {
-            recorded.model = config.model.starting_from(&dir.display().to_string(), gpt.config())?;
+            recorded.model = config.model.starting_from(&dir.display().to_string(), &model.config())?;
         }
         record_config(&options.out, &recorded)?;
-        let own = gpt.config().context_length;
+        let own = model.context_length();
         let context = match recorded.model.context_length()? {
             Some(c) if c <= own => c,
             _ => own,
@@ -85,7 +85,7 @@ impl RunStart {
             context,
             data_file: data_file(config, options)?,
         };
-        Ok((start, gpt))
+        Ok((start, model))
     }
 
     /// `model` (built around the network [`RunStart::new`] gave) with the checkpoint's
@@ -210,15 +210,15 @@ fn init_from(config: &ExperimentConfig, options: &PretrainOptions) -> Option<Pat
     options.init_from.clone().or_else(|| config.model.init_from.as_ref().map(PathBuf::from))
 }
 
-/// The model a fresh run starts from: `init_from`'s, else a new one of the config's; with
-/// `torch` (PyTorch's generator, `rng = "torch"`) a new one draws the book's initial
-/// weights.
+/// The model a fresh run starts from: `init_from`'s (of any family), else a new one of the
+/// config's; with `torch` (PyTorch's generator, `rng = "torch"`) a new GPT draws the book's
+/// initial weights.
 fn initial_model(
     config: &ExperimentConfig,
     init_from: Option<&Path>,
     device: &Device,
     torch: Option<&SharedTorchGenerator>,
-) -> Result<(Gpt, Tokenizer), TrainError> {
+) -> Result<(LanguageModel, Tokenizer), TrainError> {
     if config.rng == RngSource::Torch && torch.is_none() {
         return Err(TrainError::Invalid(
             "rng = \"torch\" replays the book's pretraining loop and is for `llm train` only; fine-tuning draws from Burn's generators (rng = \"burn\")".into(),
@@ -232,20 +232,27 @@ fn initial_model(
                     dir.display()
                 )));
             }
-            let gpt = load_model(dir, device)?;
-            let gpt = match config.model.dropout()? {
-                Some(p) => gpt.with_dropout(p),
-                None => gpt,
+            let model = load_language_model(dir, device)?;
+            let model = match config.model.dropout()? {
+                Some(p) => model.with_dropout(p)?,
+                None => model,
             };
-            Ok((gpt, Tokenizer::for_model_dir(dir)?))
+            Ok((model, Tokenizer::for_model_dir(dir)?))
         }
         None => {
-            let model = config.model_config()?;
-            let gpt = match torch {
-                Some(generator) => model.init_torch(&mut generator.lock().expect("torch generator lock"), device)?,
-                None => model.init(device)?,
+            let model = match (config.model_config()?, torch) {
+                (ModelConfig::Gpt2(gpt), Some(generator)) => {
+                    LanguageModel::Gpt2(gpt.init_torch(&mut generator.lock().expect("torch generator lock"), device)?)
+                }
+                (other, Some(_)) => {
+                    return Err(TrainError::Invalid(format!(
+                        "rng = \"torch\" replays the book's GPT; a {} model draws from Burn's generators (rng = \"burn\")",
+                        other.family().model_type()
+                    )));
+                }
+                (model, None) => model.init(device)?,
             };
-            Ok((gpt, Tokenizer::gpt2()))
+            Ok((model, Tokenizer::gpt2()))
         }
     }
 }

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use burn::train::{InferenceStep, LearnerModel, TrainStep};
 use llm_data::Tokenizer;
-use llm_model::GptConfig;
+use llm_model::ModelConfig;
 
 use crate::error::TrainError;
 
@@ -31,7 +31,7 @@ pub trait TrainTask: Send + Sync + 'static {
 
     /// The architecture of the network inside `model`, which a checkpoint records to build
     /// it again before loading the weights.
-    fn model_config(model: &Self::Model) -> GptConfig;
+    fn model_config(model: &Self::Model) -> ModelConfig;
 
     /// What else a checkpoint records to rebuild the model (a classifier's head, pooling and
     /// adapters), in the recipe's own form; nothing by default.

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::TrainStep;
 use llm_data::dataset::LmBatch;
+use llm_model::LanguageModel;
 use llm_model::weights::load_model;
 use llm_train::run_setup::adamw;
 use llm_train::{CausalLm, ExperimentConfig, clip_global_norm};
@@ -49,7 +50,7 @@ fn train_two_steps(device: &Device) -> Trace {
     let fixture = workspace().join("crates/llm-model/tests/fixtures/book");
     let gpt = load_model(&fixture, &device).unwrap().with_dropout(0.0);
     let vocab = gpt.config().vocab_size;
-    let mut model = CausalLm::new(gpt);
+    let mut model = CausalLm::new(LanguageModel::Gpt2(gpt));
     let mut optim = adamw(&config);
     let data = batch(&device, vocab);
     let mut losses = Vec::new();
@@ -60,7 +61,7 @@ fn train_two_steps(device: &Device) -> Trace {
         model = model.optimize(&mut optim, 1e-3.into(), out.grads);
     }
     losses.push(model.forward_loss(data).loss.into_scalar::<f32>());
-    let gpt = &model.gpt;
+    let LanguageModel::Gpt2(gpt) = &model.model else { unreachable!("a GPT-2 model") };
     let mut weights: Vec<f32> = gpt.h[0].attn.c_attn.weight.val().into_data().iter::<f32>().collect();
     weights.extend(gpt.wte.weight.val().into_data().iter::<f32>());
     Trace { losses, weights }

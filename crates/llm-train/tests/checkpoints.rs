@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor};
 use burn::train::TrainStep;
 use llm_data::Tokenizer;
 use llm_data::dataset::{LmBatch, LmBatcher, LmItem};
-use llm_model::GptConfig;
+use llm_model::{CausalModel, GptConfig, LanguageModel};
 use llm_train::CausalLm;
 use llm_train::checkpoint::{TrainingState, latest_checkpoint, save_checkpoint, tokenizer_kind};
 
@@ -40,7 +40,7 @@ fn step(model: CausalLm, optim: &mut ModuleOptimizer, batch: &LmBatch) -> Causal
 }
 
 fn values(model: &CausalLm, batch: &LmBatch) -> Vec<f32> {
-    let logits: Tensor<3> = model.gpt.forward(batch.inputs.clone());
+    let logits: Tensor<3> = model.model.forward(batch.inputs.clone());
     logits.into_data().iter::<f32>().collect()
 }
 
@@ -51,7 +51,7 @@ fn state(step: usize) -> TrainingState {
         batches_in_epoch: step,
         tokens_seen: step * 24,
         scheduler_step: step,
-        model: tiny(),
+        model: llm_model::ModelConfig::Gpt2(tiny()),
         tokenizer: tokenizer_kind(&Tokenizer::gpt2()),
         recipe: None,
         torch_draws: None,
@@ -66,7 +66,7 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
     let batch = batch(&device);
     let adamw = || AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(0.1).init();
     let mut optim = adamw();
-    let mut model = CausalLm::new(tiny().init(&device).unwrap());
+    let mut model = CausalLm::new(LanguageModel::Gpt2(tiny().init(&device).unwrap()));
     for _ in 0..3 {
         model = step(model, &mut optim, &batch);
     }
@@ -118,7 +118,7 @@ fn resume_takes_the_newest_complete_checkpoint_and_continues_exactly() {
 #[test]
 fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
     let device = Device::flex().autodiff();
-    let model = CausalLm::new(tiny().init(&device).unwrap());
+    let model = CausalLm::new(LanguageModel::Gpt2(tiny().init(&device).unwrap()));
     let optim = AdamWConfig::new().init();
     let run = tempfile::tempdir().unwrap();
     for s in [2, 4] {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::TrainStep;
 use llm_data::dataset::LmBatch;
-use llm_model::{GptConfig, TorchGenerator};
+use llm_model::{GptConfig, LanguageModel, TorchGenerator};
 use llm_model::generation::{GenerateOptions, generate};
 use llm_train::CausalLm;
 use llm_train::fused_adamw::FusedAdamW;
@@ -104,7 +104,7 @@ fn train(config: GptConfig, batch: usize, device: &Device, repeats: usize) -> an
     let generator = Arc::new(Mutex::new(TorchGenerator::new(123)));
     let gpt = config.init_torch(&mut generator.lock().expect("torch generator lock"), &ad)?;
     let context = config.context_length;
-    let mut model = Some(CausalLm::new(gpt.with_torch_dropout(generator)));
+    let mut model = Some(CausalLm::new(LanguageModel::Gpt2(gpt.with_torch_dropout(generator))));
     // The optimizer `llm train` uses: PyTorch's AdamW (lr 4e-4 below, weight decay 0.1).
     let mut optim = FusedAdamW::new(0.9, 0.999, 1e-8, 0.1).init();
     let data = LmBatch {
@@ -116,7 +116,9 @@ fn train(config: GptConfig, batch: usize, device: &Device, repeats: usize) -> an
         let out = current.step(data.clone());
         let stepped = current.optimize(&mut optim, 4e-4.into(), out.grads);
         // Reading one weight back waits for the update on asynchronous backends.
-        let _ = stepped.gpt.wte.weight.val().slice([0..1, 0..1]).into_data();
+        if let LanguageModel::Gpt2(gpt) = &stepped.model {
+            let _ = gpt.wte.weight.val().slice([0..1, 0..1]).into_data();
+        }
         model = Some(stepped);
         Ok(())
     };

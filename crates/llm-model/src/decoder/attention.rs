@@ -43,7 +43,7 @@ const PROJECTION_NAMES: [&str; 4] = ["q_proj", "k_proj", "v_proj", "o_proj"];
 /// Fresh bias-free projections `[q_proj, k_proj, v_proj, o_proj]` for `config` (keys and
 /// values for `n_kv_heads` heads only).
 pub fn new_projections(config: &DecoderConfig, device: &Device) -> [Linear; 4] {
-    let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false).init(device);
+    let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false).with_initializer(config.initializer()).init(device);
     let (d, hd) = (config.emb_dim, config.head_dim);
     [linear(d, config.n_heads * hd), linear(d, config.n_kv_heads * hd), linear(d, config.n_kv_heads * hd), linear(config.n_heads * hd, d)]
 }

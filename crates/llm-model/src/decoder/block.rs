@@ -23,7 +23,7 @@ impl<A: DecoderAttention> DecoderBlock<A> {
             input_layernorm: norm(),
             self_attn: A::new(config, device),
             post_attention_layernorm: norm(),
-            mlp: SwiGluMlp::new(config.emb_dim, config.hidden_dim, device),
+            mlp: SwiGluMlp::new(config.emb_dim, config.hidden_dim, &config.initializer(), device),
         }
     }
 

@@ -7,6 +7,9 @@ use crate::ModelError;
 use crate::config::require_at_least_one;
 use crate::rope::RopeConfig;
 
+/// The standard deviation of fresh weights (`initializer_range` in the published configs).
+const INITIALIZER_RANGE: f64 = 0.02;
+
 /// Hyper-parameters of a Llama or Qwen3 decoder: RMSNorm, rotary positions, grouped-query
 /// attention, a SwiGLU feed-forward, no biases.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +35,13 @@ pub struct DecoderConfig {
 }
 
 impl DecoderConfig {
+    /// How fresh weights are drawn: N(0, 0.02²), `transformers`' `initializer_range` for
+    /// Llama and Qwen3. (Burn's defaults, Kaiming-uniform projections and an N(0, 1)
+    /// embedding, start a tied head at a loss of about 240 nats.)
+    pub fn initializer(&self) -> burn::nn::Initializer {
+        burn::nn::Initializer::Normal { mean: 0.0, std: INITIALIZER_RANGE }
+    }
+
     /// Checks the invariants the model relies on; every message names the field.
     pub fn validate(&self) -> Result<(), ModelError> {
         let fail = |msg: String| Err(ModelError::InvalidConfig(msg));

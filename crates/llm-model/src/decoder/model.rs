@@ -21,15 +21,18 @@ pub struct Decoder<A> {
 }
 
 impl DecoderConfig {
-    /// A freshly initialised decoder with attention `A` (Burn's default initialisation).
+    /// A freshly initialised decoder with attention `A`: every projection and the embedding
+    /// drawn from N(0, 0.02²), the norms at 1, as `transformers` initialises Llama and Qwen3
+    /// (`_init_weights` with the published `initializer_range`).
     pub fn init<A: DecoderAttention>(&self, device: &Device) -> Result<Decoder<A>, ModelError> {
         self.validate()?;
         Ok(Decoder {
-            embed_tokens: EmbeddingConfig::new(self.vocab_size, self.emb_dim).init(device),
+            embed_tokens: EmbeddingConfig::new(self.vocab_size, self.emb_dim).with_initializer(self.initializer()).init(device),
             layers: (0..self.n_layers).map(|_| DecoderBlock::new(self, device)).collect(),
             norm: RmsNormConfig::new(self.emb_dim).with_epsilon(self.rms_norm_eps).init(device),
-            lm_head: (!self.tie_embeddings)
-                .then(|| LinearConfig::new(self.emb_dim, self.vocab_size).with_bias(false).init(device)),
+            lm_head: (!self.tie_embeddings).then(|| {
+                LinearConfig::new(self.emb_dim, self.vocab_size).with_bias(false).with_initializer(self.initializer()).init(device)
+            }),
             config: self.clone(),
         })
     }
@@ -68,5 +71,33 @@ impl<A: DecoderAttention> Decoder<A> {
     /// An empty cache sized for this model.
     pub fn new_cache(&self) -> KvCache {
         KvCache::new(self.config.n_layers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Distribution, Int, Tensor};
+
+    use crate::CausalModel;
+    use crate::llama::{Llama, llama_3_2_1b};
+    use crate::loss::next_token_loss;
+
+    #[test]
+    fn a_fresh_decoder_predicts_every_token_about_equally() {
+        // With transformers' N(0, 0.02²) weights the tied head's logits start near zero: the
+        // loss of random text is about ln(vocab), where training from scratch should start.
+        let device = burn::tensor::Device::flex();
+        device.seed(7);
+        let config = super::DecoderConfig {
+            vocab_size: 512, context_length: 32, emb_dim: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, head_dim: 16, hidden_dim: 128,
+            ..llama_3_2_1b()
+        };
+        let model: Llama = config.init(&device).unwrap();
+        let ids = Tensor::<2, Int>::random([4, 17], Distribution::Uniform(0.0, 512.0), &device);
+        let (inputs, targets) = (ids.clone().narrow(1, 0, 16), ids.narrow(1, 1, 16));
+        let loss: f32 = next_token_loss(&model, inputs, targets, None).into_scalar();
+        let uniform = (512f32).ln();
+        assert!((loss - uniform).abs() < 0.1, "initial loss {loss}, ln(vocab) {uniform}");
+        assert_eq!(model.vocab_size(), 512);
     }
 }

@@ -24,14 +24,14 @@ impl HfWeights<'_> {
 
     /// `name` (`[d_out, d_in]`) into `linear` (`[d_in, d_out]`, no bias).
     pub fn linear(&mut self, linear: &mut Linear, name: &str) -> Result<(), ModelError> {
-        let [d_in, d_out] = linear.weight.dims();
+        let [d_in, d_out] = linear.weight.lazy_shape().dims(); // without initialising it
         let weight = self.map.take(&format!("{name}.weight"), &[d_out, d_in])?.transpose();
         linear.weight = self.param(weight);
         Ok(())
     }
 
     pub fn rms_norm(&mut self, norm: &mut RmsNorm, name: &str) -> Result<(), ModelError> {
-        let [d] = norm.gamma.dims();
+        let [d] = norm.gamma.lazy_shape().dims();
         let gamma = self.map.take(&format!("{name}.weight"), &[d])?;
         norm.gamma = self.param(gamma);
         Ok(())

@@ -9,7 +9,9 @@ use super::atomic::temp_path;
 use super::{HostTensor, TensorMap};
 use crate::ModelError;
 
-/// Reads every floating-point tensor of a `.safetensors` file as `f32`.
+/// Reads every floating-point tensor of a `.safetensors` file as `f32`, through a memory map
+/// whose pages are handed back to the system as soon as each tensor is converted: loading
+/// holds the converted tensors and one tensor's file pages, not a second copy of the file.
 pub fn read_safetensors(path: &Path) -> Result<TensorMap, ModelError> {
     let file = std::fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
     // SAFETY: the file is only read, and only for the duration of this function.
@@ -24,8 +26,26 @@ pub fn read_safetensors(path: &Path) -> Result<TensorMap, ModelError> {
     for (name, view) in st.iter() {
         let data = to_f32(name, view.dtype(), view.data())?;
         map.insert(name, HostTensor::new(view.shape().to_vec(), data));
+        release_pages(&bytes, view.data());
     }
     Ok(map)
+}
+
+/// Drops the pages of `part` (a slice of `map`) from this process's memory; they stay in
+/// the page cache and would be read again from the file if touched.
+fn release_pages(map: &memmap2::Mmap, part: &[u8]) {
+    #[cfg(unix)]
+    {
+        let offset = part.as_ptr() as usize - map.as_ptr() as usize;
+        // SAFETY: the mapping is read-only and of a file nobody writes meanwhile, so a page
+        // dropped here reads back the same bytes; `part` is not read again in any case.
+        let dropped = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, part.len()) };
+        if let Err(e) = dropped {
+            tracing::debug!("madvise(DONTNEED) failed: {e}");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (map, part);
 }
 
 /// The element type a model's weights are written in.

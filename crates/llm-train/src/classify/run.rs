@@ -49,6 +49,7 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
     })?;
     let out = &options.out;
     let (mut start, gpt) = RunStart::new(config, options, None)?;
+    let gpt = gpt.into_gpt("finetune classify")?;
     let data = load_class_data(section, &start.data_file, &start.tokenizer, start.context, config.seed)?;
     let state = ClassifierState {
         labels: data.labels.names.clone(),

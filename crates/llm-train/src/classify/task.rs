@@ -8,7 +8,7 @@ use llm_data::Tokenizer;
 use llm_data::classification::ClassBatch;
 
 use super::{ClassifierState, SequenceClassifier, accuracy};
-use llm_model::GptConfig;
+use llm_model::ModelConfig;
 
 use crate::error::TrainError;
 use crate::metrics_csv::append_csv_row;
@@ -58,8 +58,8 @@ impl TrainTask for ClassifyTask {
         )))
     }
 
-    fn model_config(model: &SequenceClassifier) -> GptConfig {
-        model.classifier.gpt.config().clone()
+    fn model_config(model: &SequenceClassifier) -> ModelConfig {
+        ModelConfig::Gpt2(model.classifier.gpt.config().clone())
     }
 
     fn recipe_state(&self) -> Option<serde_json::Value> {

@@ -1,7 +1,7 @@
 //! The experiment file's top level and the sections every run has: data, optimizer,
 //! schedule, run length and cadence.
 
-use llm_model::{GptConfig, LoraConfig};
+use llm_model::{LoraConfig, ModelConfig};
 use serde::{Deserialize, Serialize};
 
 use super::{ClassifySection, ConfigError, DpoSection, InstructSection, ModelSection};
@@ -131,7 +131,7 @@ pub struct RunSection {
 
 impl ExperimentConfig {
     /// The model configuration: the preset with the section's settings over it.
-    pub fn model_config(&self) -> Result<GptConfig, ConfigError> {
+    pub fn model_config(&self) -> Result<ModelConfig, ConfigError> {
         self.model.config()
     }
 

@@ -39,6 +39,14 @@ impl Fields {
         Self { paths }
     }
 
+    /// The settings of either (the first's kind where both have a path).
+    pub fn union(mut self, other: Fields) -> Self {
+        for (path, kind) in other.paths {
+            self.paths.entry(path).or_insert(kind);
+        }
+        self
+    }
+
     /// Whether `path` is a setting `T` accepts: a known field, or any key of an open section.
     pub fn has(&self, path: &str) -> bool {
         match self.paths.get(path) {

@@ -1,48 +1,63 @@
 //! `[model]`: the network a run starts from, as one shape: a preset with any of its
 //! settings over it, by the model config's own field names.
 
-use llm_model::GptConfig;
+use llm_model::decoder::DecoderConfig;
+use llm_model::{GptConfig, ModelConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{ConfigError, Fields};
 
-/// A fresh model of `preset` with any of its settings overridden (the names of
-/// [`GptConfig`]: `emb_dim = 512`, `n_layers = 2`), or the model directory `init_from`
-/// (`--init-from` overrides it), of which `dropout` and `context_length` still apply.
+/// A fresh model of `preset` (of any family: `gpt2-small`, `llama-3.2-1b`, `qwen3-0.6b`)
+/// with any of its settings overridden by the names of the family's configuration
+/// ([`GptConfig`]'s or [`DecoderConfig`]'s: `emb_dim = 512`, `n_layers = 2`), or the model
+/// directory `init_from` (`--init-from` overrides it), of which `dropout` and
+/// `context_length` still apply.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ModelSection {
-    /// `gpt2-small`, `gpt-config-124m`, ...: see [`llm_model::config::PRESETS`].
+    /// `gpt2-small`, `gpt-config-124m`, `llama-3.2-1b`, ...: see [`llm_model::presets::PRESETS`].
     pub preset: Option<String>,
     pub init_from: Option<String>,
-    /// The settings given over the preset's, by [`GptConfig`]'s field names.
+    /// The settings given over the preset's, by the field names of its family's configuration.
     #[serde(flatten)]
     pub settings: toml::Table,
 }
 
 impl ModelSection {
     /// The preset's configuration with the section's settings over it.
-    pub fn config(&self) -> Result<GptConfig, ConfigError> {
-        let name = self.preset.as_deref().ok_or_else(|| {
+    pub fn config(&self) -> Result<ModelConfig, ConfigError> {
+        let preset = self.preset_config()?.ok_or_else(|| {
             ConfigError::Invalid(format!(
                 "model.preset is missing: name one of {} (or start from a model directory: model.init_from, --init-from)",
-                llm_model::config::PRESETS.join(", ")
+                llm_model::presets::PRESETS.join(", ")
             ))
         })?;
-        let preset = GptConfig::preset(name).map_err(|e| ConfigError::Invalid(format!("model.preset: {e}")))?;
-        let mut table = toml::Table::try_from(&preset).expect("a model config is a table");
+        let mut table: toml::Table = serde_json::from_value(preset.fields()).expect("a model config is a table");
         table.extend(self.settings.clone());
-        let config: GptConfig =
-            toml::Value::Table(table).try_into().map_err(|e| ConfigError::Invalid(format!("model: {e}")))?;
+        let fields = serde_json::to_value(&table).expect("a TOML table is JSON");
+        let config = preset.with_fields(fields).map_err(|e| ConfigError::Invalid(format!("model: {e}")))?;
         config.validate().map_err(|e| ConfigError::Invalid(format!("model: {e}")))?;
         Ok(config)
     }
 
-    /// Checks that every setting names a field of the model's configuration, and the whole
-    /// when there is a preset to apply it to.
+    /// The preset's own configuration, if the section names one.
+    fn preset_config(&self) -> Result<Option<ModelConfig>, ConfigError> {
+        self.preset
+            .as_deref()
+            .map(|name| ModelConfig::preset(name).map_err(|e| ConfigError::Invalid(format!("model.preset: {e}"))))
+            .transpose()
+    }
+
+    /// Checks that every setting names a field of the model's configuration (its preset's
+    /// family's; GPT-2's or the decoders' without a preset), and the whole when there is a
+    /// preset to apply it to.
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        let known = Fields::of::<GptConfig>();
-        if let Some(unknown) = self.settings.keys().find(|k| !known.has(k)) {
+        let known = match self.preset_config()? {
+            Some(ModelConfig::Llama(_) | ModelConfig::Qwen3(_)) => Fields::of::<DecoderConfig>(),
+            Some(ModelConfig::Gpt2(_)) => Fields::of::<GptConfig>(),
+            None => Fields::of::<GptConfig>().union(Fields::of::<DecoderConfig>()),
+        };
+        if let Some(unknown) = self.settings.keys().find(|k| !known.has(k) && !known.is_section(k)) {
             return Err(ConfigError::Invalid(format!(
                 "model.{unknown}: unknown setting (the model's are preset, init_from, {})",
                 known.names("").join(", ")
@@ -68,13 +83,13 @@ impl ModelSection {
     /// `context_length` (at most the model's) as the section gives them. A setting of the
     /// architecture that differs from the model's is not applied: it is named in a warning,
     /// and the section returned (what `config.toml` records) holds the model's value.
-    pub fn starting_from(&self, dir: &str, model: &GptConfig) -> Result<ModelSection, ConfigError> {
-        let mut settings = toml::Table::try_from(model).expect("a model config is a table");
+    pub fn starting_from(&self, dir: &str, model: &ModelConfig) -> Result<ModelSection, ConfigError> {
+        let mut settings: toml::Table = serde_json::from_value(model.fields()).expect("a model config is a table");
         if let Some(context) = self.context_length()? {
-            if context > model.context_length {
+            if context > model.context_length() {
                 return Err(ConfigError::Invalid(format!(
                     "model.context_length = {context}: the model in {dir} has positions for {} tokens; set at most that, or leave it to the model (--set context_length=none)",
-                    model.context_length
+                    model.context_length()
                 )));
             }
             settings.insert("context_length".into(), toml::Value::Integer(context as i64));

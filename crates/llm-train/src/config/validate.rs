@@ -119,7 +119,7 @@ eval_batches = 5
     #[test]
     fn parses_with_defaults() {
         let c = parse(&[]).unwrap();
-        let m = c.model_config().unwrap();
+        let llm_model::ModelConfig::Gpt2(m) = c.model_config().unwrap() else { panic!("a GPT-2 preset") };
         assert_eq!((m.emb_dim, m.context_length, m.qkv_bias), (768, 256, false));
         assert_eq!((c.optimizer.eps, c.optimizer.beta2), (1e-8, 0.999));
         assert_eq!(c.data.dataset, "the-verdict");
@@ -129,7 +129,7 @@ eval_batches = 5
     #[test]
     fn set_overrides_short_and_full_keys() {
         let c = parse(&["context_length=64", "dropout=0", "shuffle=false", "lr=1e-3", "grad_clip=1.0", "model.n_layers=2", "data.file=x.txt", "run.sample_prompt=Hello there"]).unwrap();
-        let m = c.model_config().unwrap();
+        let llm_model::ModelConfig::Gpt2(m) = c.model_config().unwrap() else { panic!("a GPT-2 preset") };
         assert_eq!((m.context_length, m.dropout, m.n_layers), (64, 0.0, 2));
         assert!(!c.data.shuffle);
         assert_eq!((c.optimizer.lr, c.optimizer.grad_clip), (1e-3, 1.0));
@@ -148,7 +148,7 @@ eval_batches = 5
         let c = ExperimentConfig::parse(&warm, &["schedule=constant".into()]).unwrap();
         assert_eq!(c.schedule, Default::default(), "a constant rate");
         let c = ExperimentConfig::parse(&warm, &["dropout=none".into(), "model.context_length=none".into()]).unwrap();
-        assert_eq!(c.model_config().unwrap().context_length, 1024, "the preset's own context");
+        assert_eq!(c.model_config().unwrap().context_length(), 1024, "the preset's own context");
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
     })?;
     let out = &options.out;
     let (mut start, policy) = RunStart::new(config, options, None)?;
+    let policy = policy.into_gpt("finetune dpo")?;
     // The reference is the starting policy, frozen; a resumed run loads both.
     let model = start.resume(DpoObjective::new(policy.clone(), policy, section.beta, section.average_logprobs))?;
     let tokenizer = start.tokenizer.clone();
@@ -68,7 +69,7 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
             .metric_train_numeric(LearningRateMetric::new())
     };
     let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, metrics)?;
-    let policy = model.policy.valid();
+    let policy = llm_model::LanguageModel::Gpt2(model.policy.valid());
     let model_dir = save_model_and_plot(out, &policy, &tokenizer)?;
     let (last, val_loss) = plan.last_step()?;
     Ok(DpoSummary {

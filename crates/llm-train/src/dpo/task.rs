@@ -8,7 +8,7 @@ use llm_data::Tokenizer;
 use llm_data::instruction::PreferenceBatch;
 
 use super::DpoObjective;
-use llm_model::GptConfig;
+use llm_model::ModelConfig;
 
 use crate::error::TrainError;
 use crate::metrics_csv::append_csv_row;
@@ -98,8 +98,8 @@ impl TrainTask for DpoTask {
         Ok(None)
     }
 
-    fn model_config(model: &DpoObjective) -> GptConfig {
-        model.policy.config().clone()
+    fn model_config(model: &DpoObjective) -> ModelConfig {
+        ModelConfig::Gpt2(model.policy.config().clone())
     }
 
     fn tokenizer(&self) -> &Tokenizer {

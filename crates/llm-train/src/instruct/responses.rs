@@ -1,7 +1,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use llm_data::Tokenizer;
 use llm_data::instruction::{InstructionRecord, PromptTemplate};
-use llm_model::Gpt;
+use llm_model::CausalModel;
 use llm_model::generation::{GenerateOptions, generate, strip_stop};
 
 /// The book's clean-up of a generated answer: the response marker removed, whitespace
@@ -14,7 +14,7 @@ pub fn strip_response(generated: &str, template: PromptTemplate) -> String {
 /// prompt (at most `max_new_tokens`, stopping at end-of-text), as the book's chapter 7
 /// writes `instruction-data-with-response.json`. Shows a progress bar on stderr.
 pub fn generate_responses(
-    gpt: &Gpt,
+    model: &impl CausalModel,
     tokenizer: &Tokenizer,
     template: PromptTemplate,
     records: &[InstructionRecord],
@@ -29,7 +29,7 @@ pub fn generate_responses(
         .iter()
         .map(|record| {
             let prompt = tokenizer.encode(&template.prompt(record));
-            let ids = strip_stop(generate(gpt, &prompt, &options, |_| {}), &stop);
+            let ids = strip_stop(generate(model, &prompt, &options, |_| {}), &stop);
             let mut out = record.clone();
             let response = strip_response(&tokenizer.decode(&ids), template);
             out.extra.insert("model_response".into(), response.into());

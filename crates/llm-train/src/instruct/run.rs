@@ -40,8 +40,8 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         TrainError::Invalid("instruction fine-tuning needs an [instruct] section in the config (see experiments/alpaca-offline.toml)".into())
     })?;
     let out = &options.out;
-    let (mut start, gpt) = RunStart::new(config, options, None)?;
-    let model = start.resume(CausalLm::new(gpt))?;
+    let (mut start, model) = RunStart::new(config, options, None)?;
+    let model = start.resume(CausalLm::new(model))?;
     let tokenizer = start.tokenizer.clone();
     let data = load_instruct_data(&section, &start.data_file, &tokenizer, start.context)?;
     let batches_per_epoch = start.batches_per_epoch(config, data.train.items.len(), "records")?;
@@ -65,10 +65,10 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         samples_path: out.join("samples.txt"),
     };
     let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, lm_metrics)?;
-    let gpt = model.gpt.valid();
-    let model_dir = save_model_and_plot(out, &gpt, &tokenizer)?;
+    let trained = model.model.valid();
+    let model_dir = save_model_and_plot(out, &trained, &tokenizer)?;
     let responses = if section.test_responses && !data.test_records.is_empty() {
-        let answered = generate_responses(&gpt, &tokenizer, section.template, &data.test_records, section.max_new_tokens);
+        let answered = generate_responses(&trained, &tokenizer, section.template, &data.test_records, section.max_new_tokens);
         let path = out.join("test-responses.json");
         let json = serde_json::to_string_pretty(&answered).expect("records serialise");
         write_atomically(&path, json.as_bytes())?;
