@@ -8,6 +8,10 @@ Workloads (as in `llm bench`):
   train-small             emb 256, 4 layers, 4 heads, context 128, batch 8: the same
   generate-124m-kv        200 greedy tokens after a 10-token prompt, with the book's KV cache
   generate-124m-nocache   the same, recomputing the whole sequence per token
+  generate-qwen3-0.6b-kv  Qwen3-0.6B (random weights, kv_cache.qwen3), 64 greedy tokens after
+                          a 10-token prompt, timed from the first new token; --dtype float32
+                          or bfloat16 (the book's default)
+  generate-llama3.2-1b-kv the same with Llama-3.2-1B (kv_cache.llama3)
 
 Notes on the package (1.0.19):
 - `llms_from_scratch/kv_cache/gpt2.py` slices its causal mask by columns
@@ -42,6 +46,12 @@ WORKLOADS = {
     "train-small": (SMALL, 8, 128),
 }
 PROMPT, NEW_TOKENS = 10, 200
+# workload: (module of llms_from_scratch.kv_cache, its model class, its config)
+FAMILIES = {
+    "generate-qwen3-0.6b-kv": ("qwen3", "Qwen3Model", "QWEN_CONFIG_06_B"),
+    "generate-llama3.2-1b-kv": ("llama3", "Llama3Model", "LLAMA32_CONFIG_1B"),
+}
+FAMILY_NEW_TOKENS = 64
 
 
 def patched_kv_model():
@@ -125,14 +135,43 @@ def generate(use_cache, repeats):
     return [NEW_TOKENS / t for t in timed(run, repeats, warm_up)]
 
 
+def generate_family(workload, dtype, repeats):
+    """The book's cached decoding (`kv_cache.generate.generate_text_simple_stream`) of a
+    random-weight model: tokens per second from the first new token to the last."""
+    import importlib
+
+    from llms_from_scratch.kv_cache.generate import generate_text_simple_stream
+
+    module_name, model_class, config_name = FAMILIES[workload]
+    module = importlib.import_module(f"llms_from_scratch.kv_cache.{module_name}")
+    cfg = dict(getattr(module, config_name), dtype=getattr(torch, dtype))
+    torch.manual_seed(123)
+    model = getattr(module, model_class)(cfg).eval()
+    prompt = torch.randint(0, cfg["vocab_size"], (1, PROMPT))
+
+    def rate(new_tokens):
+        first, count = None, 0
+        for _ in generate_text_simple_stream(model, prompt, new_tokens):
+            count += 1
+            first = first or time.perf_counter()
+        assert count == new_tokens, count
+        return (count - 1) / (time.perf_counter() - first)
+
+    rate(8)  # warm-up, not counted
+    return [rate(FAMILY_NEW_TOKENS) for _ in range(repeats)]
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--workload", required=True, choices=[*WORKLOADS, "generate-124m-kv", "generate-124m-nocache"])
+    parser.add_argument("--workload", required=True, choices=[*WORKLOADS, "generate-124m-kv", "generate-124m-nocache", *FAMILIES])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="weights of the family workloads")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.workload.startswith("train"):
+    if args.workload in FAMILIES:
+        samples = generate_family(args.workload, args.dtype, args.repeats)
+    elif args.workload.startswith("train"):
         samples = train(args.workload, args.repeats)
     else:
         samples = generate(args.workload.endswith("-kv"), args.repeats)
@@ -141,7 +180,7 @@ def main():
     print(json.dumps({
         "workload": args.workload, "backend": "torch", "tokens_per_s": round(tokens_per_s, 2),
         "peak_rss_mib": round(peak_mib, 1), "threads": args.threads, "repeats": args.repeats,
-        "torch": torch.__version__, "samples": [round(x, 2) for x in samples],
+        "torch": torch.__version__, "samples": [round(x, 2) for x in samples], "dtype": args.dtype,
     }))
 
 

@@ -6,13 +6,31 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-const WORKLOADS: [&str; 4] = ["train-124m", "train-small", "generate-124m-kv", "generate-124m-nocache"];
+const WORKLOADS: [&str; 6] = [
+    "train-124m",
+    "train-small",
+    "generate-124m-kv",
+    "generate-124m-nocache",
+    "generate-qwen3-0.6b-kv",
+    "generate-llama3.2-1b-kv",
+];
+/// The weights the PyTorch side runs a workload in: the family decoding workloads twice, in
+/// float32 and in the book's default bfloat16 (ours run in float32); the others once.
+fn torch_dtypes(workload: &str) -> &'static [Option<&'static str>] {
+    if workload.starts_with("generate-qwen3") || workload.starts_with("generate-llama") {
+        &[Some("float32"), Some("bfloat16")]
+    } else {
+        &[None]
+    }
+}
 const DEFAULT_BACKENDS: [&str; 2] = ["flex", "ndarray"];
 const PATCH_NOTE: &str = "PyTorch side: llms-from-scratch 1.0.19 (ch04.GPTModel, kv_cache.gpt2.GPTModel, torch.optim.AdamW); \
 its kv_cache/gpt2.py slices the causal mask by columns (`mask[:, -num_tokens:]`) where rows are meant, which fails every \
 cached decode step, so the harness patches that one line to `mask[-num_tokens:, :]`; its kv_cache/generate.py expects \
 `model.cfg` and `reset_kv_cache()`, which its GPT-2 model lacks, so the harness runs the book's `generate_text_simple_cached` \
-loop (resetting `current_pos`).";
+loop (resetting `current_pos`). Qwen3/Llama workloads: kv_cache.qwen3.Qwen3Model / kv_cache.llama3.Llama3Model (random \
+weights of the published shapes, seed 123) decoded by the package's `generate_text_simple_stream`, in float32 and in its \
+default bfloat16; ours decode in float32.";
 
 #[derive(Debug)]
 struct Options {
@@ -81,28 +99,37 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
     status.success().then_some(()).ok_or("building llm for the benchmark failed")?;
     let llm = root.join("target/bench/release/llm");
     let mut results = Vec::new();
-    let total = o.workloads.len() * (o.backends.len() + 1) * o.rounds;
+    let total: usize = o.workloads.iter().map(|w| (o.backends.len() + torch_dtypes(w).len()) * o.rounds).sum();
     let mut done = 0;
     for workload in &o.workloads {
         // Every side runs once per round; the rounds alternate which side goes first, so
         // that a machine drifting faster or slower over the minutes favours neither.
-        let mut torch = Vec::new();
+        let dtypes = torch_dtypes(workload);
+        let mut torch: Vec<Vec<Value>> = vec![Vec::new(); dtypes.len()];
         let mut ours: Vec<Vec<Value>> = vec![Vec::new(); o.backends.len()];
         for round in 0..o.rounds {
-            let run_torch = |done: usize| {
-                eprintln!("[{done}/{total}] {workload} on PyTorch (round {})...", round + 1);
-                run_json(Command::new(&python).arg(root.join("scripts/bench_torch.py")).args([
+            let run_torch = |done: usize, dtype: Option<&str>| {
+                let shown = dtype.map_or(String::new(), |d| format!(" {d}"));
+                eprintln!("[{done}/{total}] {workload} on PyTorch{shown} (round {})...", round + 1);
+                let mut command = Command::new(&python);
+                command.arg(root.join("scripts/bench_torch.py")).args([
                     "--workload",
                     workload,
                     "--repeats",
                     &o.repeats.to_string(),
                     "--threads",
                     &threads.to_string(),
-                ]))
+                ]);
+                if let Some(dtype) = dtype {
+                    command.args(["--dtype", dtype]);
+                }
+                run_json(&mut command)
             };
             if round % 2 == 0 {
-                done += 1;
-                torch.push(run_torch(done)?);
+                for (dtype, runs) in dtypes.iter().zip(&mut torch) {
+                    done += 1;
+                    runs.push(run_torch(done, *dtype)?);
+                }
             }
             for (backend, runs) in o.backends.iter().zip(&mut ours) {
                 done += 1;
@@ -118,12 +145,14 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
                 runs.push(run_json(&mut command)?);
             }
             if round % 2 == 1 {
-                done += 1;
-                torch.push(run_torch(done)?);
+                for (dtype, runs) in dtypes.iter().zip(&mut torch) {
+                    done += 1;
+                    runs.push(run_torch(done, *dtype)?);
+                }
             }
         }
-        let reference = Pooled::of(&torch);
-        for (backend, runs) in o.backends.iter().zip(&ours) {
+        for ((backend, runs), (dtype, torch)) in o.backends.iter().zip(&ours).flat_map(|b| dtypes.iter().zip(&torch).map(move |t| (b, t))) {
+            let reference = Pooled::of(torch);
             let pooled = Pooled::of(runs);
             let ratio = pooled.tokens_per_s / reference.tokens_per_s;
             let by_round: Vec<f64> =
@@ -140,6 +169,8 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
                 "samples": pooled.samples,
                 "torch_samples": reference.samples,
                 "torch_version": torch[0]["torch"].clone(),
+                // The PyTorch side's weights, for the workloads run in two (null: float32).
+                "torch_dtype": dtype.map_or(Value::Null, Value::from),
                 // flex's library for large products ("openblas" or "gemm"); null elsewhere.
                 "products": runs[0]["products"].clone(),
             }));
@@ -277,9 +308,13 @@ fn markdown(report: &Value) -> String {
             Some(products) => format!("{} ({products})", r["backend"].as_str().unwrap_or("")),
             None => r["backend"].as_str().unwrap_or("").to_string(),
         };
+        let workload = match r["torch_dtype"].as_str() {
+            Some(dtype) => format!("{} (PyTorch {dtype})", r["workload"].as_str().unwrap_or("")),
+            None => r["workload"].as_str().unwrap_or("").to_string(),
+        };
         s.push_str(&format!(
             "| {} | {} | {:.1} | {:.1} | {:.2}× | {} | {:.0} | {:.0} |\n",
-            r["workload"].as_str().unwrap_or(""),
+            workload,
             backend,
             num(r, "tokens_per_s"),
             num(r, "torch_tokens_per_s"),
@@ -303,7 +338,9 @@ mod tests {
         let o = parse(&args(&["--workload", "train-small", "--repeats", "5", "--backend", "flex"])).unwrap();
         assert_eq!((o.workloads, o.backends, o.repeats), (vec!["train-small".to_string()], vec!["flex".to_string()], 5));
         let o = parse(&[]).unwrap();
-        assert_eq!(o.workloads.len(), 4);
+        assert_eq!(o.workloads.len(), 6);
+        assert_eq!(torch_dtypes("generate-qwen3-0.6b-kv"), [Some("float32"), Some("bfloat16")]);
+        assert_eq!(torch_dtypes("train-small"), [None]);
         assert_eq!(o.backends, ["flex", "ndarray"]);
         assert!(parse(&args(&["--workload", "train-1t"])).unwrap_err().contains("train-1t"));
         assert!(parse(&args(&["--repeats", "0"])).is_err());

@@ -190,6 +190,13 @@ pub enum Workload {
     /// The same without the cache.
     #[value(name = "generate-124m-nocache")]
     Generate124mNocache,
+    /// Qwen3-0.6B's shape, random weights: 64 greedy tokens after a 10-token prompt with the
+    /// KV cache, timed from the first new token (decoding speed, without the prompt).
+    #[value(name = "generate-qwen3-0.6b-kv")]
+    GenerateQwen3Kv,
+    /// The same with Llama-3.2-1B's shape.
+    #[value(name = "generate-llama3.2-1b-kv")]
+    GenerateLlama32Kv,
 }
 
 impl Workload {
@@ -198,6 +205,8 @@ impl Workload {
             Self::Train124m => "train-124m",
             Self::TrainSmall => "train-small",
             Self::Generate124mKv => "generate-124m-kv",
+            Self::GenerateQwen3Kv => "generate-qwen3-0.6b-kv",
+            Self::GenerateLlama32Kv => "generate-llama3.2-1b-kv",
             Self::Generate124mNocache => "generate-124m-nocache",
         }
     }

@@ -28,11 +28,56 @@ sample_tokens = 5
 max_new_tokens = 8
 "#;
 
+/// TINY with a Qwen3 network (RMSNorm, rotary positions, grouped-query attention with
+/// per-head query and key norms) of about the same size.
+const TINY_QWEN3: &str = r#"
+seed = 3
+[model]
+preset = "qwen3-0.6b"
+vocab_size = 50257
+context_length = 64
+emb_dim = 32
+n_heads = 2
+n_kv_heads = 1
+head_dim = 16
+hidden_dim = 64
+n_layers = 1
+[data]
+batch_size = 4
+[optimizer]
+lr = 3e-3
+weight_decay = 0.0
+[run]
+epochs = 2
+eval_every = 4
+eval_batches = 2
+sample_tokens = 5
+[instruct]
+max_new_tokens = 8
+"#;
+
 #[test]
 fn finetune_answers_the_test_records_and_eval_scores_them() {
+    finetune_and_score(TINY);
+}
+
+#[test]
+fn a_qwen3_network_is_instruction_tuned_through_the_same_recipe() {
+    let out = finetune_and_score(TINY_QWEN3);
+    let config = std::fs::read_to_string(out.path().join("run/model/config.json")).unwrap();
+    assert!(config.contains("\"model_type\": \"qwen3\""), "{config}");
+    // The preference recipe still needs a GPT-2 model, and says so.
+    let (model, dpo) = (out.path().join("run/model"), out.path().join("dpo"));
+    let err = fails(&["finetune", "dpo", "--init-from", model.to_str().unwrap(), "--out", dpo.to_str().unwrap()]);
+    assert!(err.contains("finetune dpo needs a GPT-2 family model; this one is qwen3"), "{err}");
+}
+
+/// Fine-tunes `experiment` on 40 synthetic records, checks the run and scores its answers;
+/// returns the directory that holds the run (`run/`).
+fn finetune_and_score(experiment: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("tiny.toml");
-    std::fs::write(&config, TINY).unwrap();
+    std::fs::write(&config, experiment).unwrap();
     let data = dir.path().join("records.json");
     let records: Vec<serde_json::Value> = (0..40)
         .map(|i| serde_json::json!({"instruction": format!("Repeat the number {i}."), "input": if i % 2 == 0 { "" } else { "twice" }, "output": format!("{i} {i}")}))
@@ -68,6 +113,7 @@ fn finetune_answers_the_test_records_and_eval_scores_them() {
     std::fs::write(&path, serde_json::to_string(&records[..2]).unwrap()).unwrap();
     let err = fails(&["eval", "instruct", "--responses", &path]);
     assert!(err.contains("record 0 has no string `model_response`"), "{err}");
+    dir
 }
 
 const TINY_DPO: &str = r#"

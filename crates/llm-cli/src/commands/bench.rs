@@ -7,7 +7,8 @@ use std::time::Instant;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::TrainStep;
 use llm_data::dataset::LmBatch;
-use llm_model::{GptConfig, LanguageModel, TorchGenerator};
+use llm_model::presets::init_preset;
+use llm_model::{CausalModel, GptConfig, LanguageModel, TorchGenerator};
 use llm_model::generation::{GenerateOptions, generate};
 use llm_train::CausalLm;
 use llm_train::fused_adamw::FusedAdamW;
@@ -27,6 +28,8 @@ pub fn run(args: BenchArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Workload::TrainSmall => train(small(), 8, &device, args.repeats)?,
         Workload::Generate124mKv => decode(true, &device, args.repeats)?,
         Workload::Generate124mNocache => decode(false, &device, args.repeats)?,
+        Workload::GenerateQwen3Kv => decode_preset("qwen3-0.6b", &device, args.repeats)?,
+        Workload::GenerateLlama32Kv => decode_preset("llama-3.2-1b", &device, args.repeats)?,
     };
     let round = |x: f64| (x * 100.0).round() / 100.0;
     let mut pairs = vec![
@@ -152,6 +155,36 @@ fn decode(use_cache: bool, device: &Device, repeats: usize) -> anyhow::Result<Ve
         Ok(())
     })?;
     Ok(seconds.iter().map(|s| NEW_TOKENS as f64 / s).collect())
+}
+
+/// New tokens of the family decoding workloads (the first one ends the prompt's pass).
+const FAMILY_NEW_TOKENS: usize = 64;
+
+/// Cached greedy decoding of a preset's shape with random weights: tokens per second from
+/// the first new token to the last, so that the prompt's pass is not counted.
+fn decode_preset(preset: &str, device: &Device, repeats: usize) -> anyhow::Result<Vec<f64>> {
+    device.seed(123);
+    let model = init_preset(preset, device)?;
+    let vocab = model.vocab_size() as u32;
+    let prompt: Vec<u32> = (0..PROMPT as u32).map(|i| i * 4999 % vocab).collect();
+    let options = GenerateOptions { max_new_tokens: FAMILY_NEW_TOKENS, use_cache: true, ..Default::default() };
+    let decode_rate = |options: &GenerateOptions| {
+        let mut first: Option<Instant> = None;
+        let out = generate(&model, &prompt, options, |_| {
+            first.get_or_insert_with(Instant::now);
+        });
+        let seconds = first.map_or(f64::NAN, |t| t.elapsed().as_secs_f64());
+        (out.len(), (out.len().saturating_sub(1)) as f64 / seconds)
+    };
+    // Warm-up: the weights' first use (Burn initialises them lazily) and a few steps.
+    decode_rate(&GenerateOptions { max_new_tokens: 8, ..options.clone() });
+    (0..repeats)
+        .map(|_| {
+            let (generated, rate) = decode_rate(&options);
+            anyhow::ensure!(generated == FAMILY_NEW_TOKENS, "generated {generated} tokens");
+            Ok(rate)
+        })
+        .collect()
 }
 
 /// The process's peak resident memory (VmHWM), in MiB.
