@@ -37,3 +37,22 @@ fn the_readme_example_is_the_downstream_workspace() {
     let patched = manifest.lines().any(|l| l.trim_start().starts_with("[patch"));
     assert!(!patched, "the downstream workspace builds against crates.io's Burn, with no [patch]");
 }
+
+/// CI builds the downstream workspace with `--locked`: its lock file must already hold every
+/// dependency the library crates declare (a crate added to them needs `cargo update
+/// --workspace` there). Only resolved (cargo may fetch the crates' manifests), not built.
+#[test]
+fn the_downstream_lock_file_is_current() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/downstream/Cargo.toml");
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--locked", "--format-version", "1", "--manifest-path"])
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "examples/downstream/Cargo.lock is out of date (run `cargo update --workspace` in examples/downstream): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
