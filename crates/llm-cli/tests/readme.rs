@@ -56,3 +56,11 @@ fn the_downstream_lock_file_is_current() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The README is the user's manual, not the project's diary: under 30 KB (measurement
+/// history goes to docs/).
+#[test]
+fn the_readme_stays_under_30_kb() {
+    let size = read("README.md").len();
+    assert!(size < 30_000, "README.md is {size} bytes: move history and detail to docs/");
+}
