@@ -28,15 +28,23 @@ fn write_reviews(path: &Path) {
     std::fs::write(path, csv).unwrap();
 }
 
-const TINY: &str = r#"
-seed = 7
-[model]
+/// The `[model]` table of a tiny GPT in the book's layout.
+const TINY_GPT: &str = r#"
 preset = "gpt-config-124m"
 context_length = 16
 emb_dim = 32
 n_heads = 2
 n_layers = 2
 dropout = 0.0
+"#;
+
+/// A classification experiment with the network of `model` (a `[model]` table's body).
+fn experiment(model: &str) -> String {
+    format!(
+        r#"
+seed = 7
+[model]
+{model}
 [data]
 batch_size = 8
 [optimizer]
@@ -54,7 +62,9 @@ trainable = "all"
 [lora]
 rank = 4
 alpha = 8
-"#;
+"#
+    )
+}
 
 struct Run {
     _dir: tempfile::TempDir,
@@ -64,9 +74,13 @@ struct Run {
 }
 
 fn setup() -> Run {
+    setup_with(TINY_GPT)
+}
+
+fn setup_with(model: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("tiny.toml");
-    std::fs::write(&config, TINY).unwrap();
+    std::fs::write(&config, experiment(model)).unwrap();
     let data = dir.path().join("reviews.csv");
     write_reviews(&data);
     let out = dir.path().join("run");
@@ -87,8 +101,35 @@ fn metrics(out: &Path) -> serde_json::Value {
 
 #[test]
 fn learns_a_csv_task_and_labels_new_texts() {
-    let run = setup();
-    let stdout = finetune(&run, &[]);
+    learns_and_labels(&setup());
+}
+
+#[test]
+fn llama_and_qwen3_bodies_learn_the_task_and_train_lora_on_all_seven_projections() {
+    // d = 32, 2 query heads and 1 key/value head of 16, feed-forward 64, 3 classes. Rank 4
+    // adds 4 (d_in + d_out) per projection: q_proj and o_proj 4 (32 + 32), k_proj and v_proj
+    // 4 (32 + 16), gate_proj, up_proj and down_proj 4 (32 + 64).
+    let lora_layer = 2 * 4 * (32 + 32) + 2 * 4 * (32 + 16) + 3 * 4 * (32 + 64);
+    let lora_head = 4 * (32 + 3);
+    for (preset, family) in [("llama-3.2-1b", "llama"), ("qwen3-0.6b", "qwen3")] {
+        let run = setup_with(&tiny_decoder(preset, 16, 2));
+        learns_and_labels(&run);
+        let config = std::fs::read_to_string(run.out.join("model/config.json")).unwrap();
+        assert!(config.contains(&format!("\"model_type\": \"{family}\"")), "{config}");
+
+        finetune(&run, &["--set", "trainable=lora", "--max-steps", "2", "--merge-lora", "false"]);
+        let m = metrics(&run.out);
+        assert_eq!(m["trainable_params"].as_u64(), Some((2 * lora_layer + lora_head) as u64), "{preset}");
+        let adapters = llm_model::weights::read_safetensors(&run.out.join("model/adapter.safetensors")).unwrap();
+        assert_eq!(adapters.len(), 2 * (2 * 7 + 1), "{preset}: A and B of 7 adapters in each of 2 layers, and the head's");
+        let model = run.out.display().to_string();
+        assert!(ok(&["classify", "--model", &model, "--text", "great food"]).starts_with("label="), "{preset}");
+    }
+}
+
+/// Trains `run`'s classifier (every weight) and checks its accuracy, files and labels.
+fn learns_and_labels(run: &Run) {
+    let stdout = finetune(run, &[]);
     assert!(stdout.contains("test_accuracy="), "{stdout}");
     let m = metrics(&run.out);
     // 180 balanced rows; int(180 * 0.7) is 125 in floating point, as in the book's Python.

@@ -5,43 +5,23 @@ mod common;
 
 use common::*;
 
-const TINY: &str = r#"
-seed = 3
-[model]
+/// The `[model]` table of a tiny GPT in the book's layout.
+const TINY_GPT: &str = r#"
 preset = "gpt-config-124m"
 context_length = 64
 emb_dim = 32
 n_heads = 2
 n_layers = 1
 dropout = 0.0
-[data]
-batch_size = 4
-[optimizer]
-lr = 3e-3
-weight_decay = 0.0
-[run]
-epochs = 2
-eval_every = 4
-eval_batches = 2
-sample_tokens = 5
-[instruct]
-max_new_tokens = 8
 "#;
 
-/// TINY with a Qwen3 network (RMSNorm, rotary positions, grouped-query attention with
-/// per-head query and key norms) of about the same size.
-const TINY_QWEN3: &str = r#"
+/// An instruction-tuning experiment with the network of `model` (a `[model]` table's body).
+fn instruct_experiment(model: &str) -> String {
+    format!(
+        r#"
 seed = 3
 [model]
-preset = "qwen3-0.6b"
-vocab_size = 50257
-context_length = 64
-emb_dim = 32
-n_heads = 2
-n_kv_heads = 1
-head_dim = 16
-hidden_dim = 64
-n_layers = 1
+{model}
 [data]
 batch_size = 4
 [optimizer]
@@ -54,22 +34,46 @@ eval_batches = 2
 sample_tokens = 5
 [instruct]
 max_new_tokens = 8
-"#;
+"#
+    )
+}
 
 #[test]
 fn finetune_answers_the_test_records_and_eval_scores_them() {
-    finetune_and_score(TINY);
+    finetune_and_score(&instruct_experiment(TINY_GPT));
 }
 
 #[test]
 fn a_qwen3_network_is_instruction_tuned_through_the_same_recipe() {
-    let out = finetune_and_score(TINY_QWEN3);
+    let out = finetune_and_score(&instruct_experiment(&tiny_decoder("qwen3-0.6b", 64, 1)));
     let config = std::fs::read_to_string(out.path().join("run/model/config.json")).unwrap();
     assert!(config.contains("\"model_type\": \"qwen3\""), "{config}");
-    // The preference recipe still needs a GPT-2 model, and says so.
+    // The preference recipe starts from the tuned Qwen3 model and keeps its family, here
+    // training LoRA adapters on its seven projections, merged into the saved model.
     let (model, dpo) = (out.path().join("run/model"), out.path().join("dpo"));
-    let err = fails(&["finetune", "dpo", "--init-from", model.to_str().unwrap(), "--out", dpo.to_str().unwrap()]);
-    assert!(err.contains("finetune dpo needs a GPT-2 family model; this one is qwen3"), "{err}");
+    let lora = ["--set", "dpo.trainable=lora", "--set", "lora.rank=8", "--set", "lora.alpha=16"];
+    let rows = dpo_run(&dpo, &[&["--init-from", model.to_str().unwrap()][..], &lora].concat());
+    let (first, last) = (&rows[0], &rows[rows.len() - 1]);
+    assert!(last[9] > first[9], "the validation margin grows: {rows:?}");
+    let config = std::fs::read_to_string(dpo.join("model/config.json")).unwrap();
+    assert!(config.contains("\"model_type\": \"qwen3\""), "{config}");
+    let tuned_weights = std::fs::read(dpo.join("model/model.safetensors")).unwrap();
+    assert_ne!(tuned_weights, std::fs::read(model.join("model.safetensors")).unwrap(), "the merged adapters changed the weights");
+    assert!(!dpo.join("model/adapter.safetensors").exists(), "a plain model directory");
+}
+
+#[test]
+fn a_trainable_setting_a_language_model_cannot_have_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tiny.toml");
+    std::fs::write(&config, instruct_experiment(TINY_GPT)).unwrap();
+    let (config, out) = (config.display().to_string(), dir.path().join("run").display().to_string());
+    let err = fails(&["finetune", "instruct", "--config", &config, "--set", "instruct.trainable=head", "--out", &out]);
+    assert!(err.contains("instruct.trainable must be \"all\" or \"lora\""), "{err}");
+    let err = fails(&["finetune", "instruct", "--config", &config, "--set", "instruct.trainable=lora", "--out", &out]);
+    assert!(err.contains("instruct.trainable = \"lora\" needs a [lora] section"), "{err}");
+    let err = fails(&["finetune", "instruct", "--config", &config, "--set", "instruct.pad_token_id=60000", "--out", &out]);
+    assert!(err.contains("`instruct.pad_token_id` = 60000 is not a token of this gpt2 model's vocabulary of 50257"), "{err}");
 }
 
 /// Fine-tunes `experiment` on 40 synthetic records, checks the run and scores its answers;
@@ -116,6 +120,7 @@ fn finetune_and_score(experiment: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A preference-tuning experiment; its model is the tiny GPT unless `--init-from` names one.
 const TINY_DPO: &str = r#"
 seed = 3
 [model]
@@ -140,25 +145,37 @@ checkpoint_every = 2
 beta = 0.1
 "#;
 
-#[test]
-fn dpo_widens_the_reward_margin() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("dpo.toml");
+/// Runs TINY_DPO (with `extra` arguments) into `out` on 40 polite/rude preference pairs;
+/// returns the rows of its `dpo.csv`.
+fn dpo_run(out: &std::path::Path, extra: &[&str]) -> Vec<Vec<f64>> {
+    let dir = out.with_extension("inputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("dpo.toml");
     std::fs::write(&config, TINY_DPO).unwrap();
-    let data = dir.path().join("prefs.json");
+    let data = dir.join("prefs.json");
     let records: Vec<serde_json::Value> = (0..40)
         .map(|i| serde_json::json!({"instruction": format!("Answer politely ({i})."), "input": "", "output": "Sure.", "chosen": "Certainly, happy to help.", "rejected": "No. Go away."}))
         .collect();
     std::fs::write(&data, serde_json::to_string(&records).unwrap()).unwrap();
-    let out = dir.path().join("run");
     let (config, data, out_s) = (config.display().to_string(), data.display().to_string(), out.display().to_string());
-    let stdout = ok(&["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s]);
+    let mut args = vec!["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s];
+    args.extend(extra);
+    let stdout = ok(&args);
     assert!(stdout.contains("train_loss="), "{stdout}");
     // 34 training pairs: 8 steps of 4; evaluations after steps 1, 3, 5, 7.
-    assert_eq!(column(&out, "train_loss").len(), 8);
+    assert_eq!(column(out, "train_loss").len(), 8);
     let csv = std::fs::read_to_string(out.join("dpo.csv")).unwrap();
     let rows: Vec<Vec<f64>> = csv.lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
     assert_eq!(rows.len(), 4, "{csv}");
+    rows
+}
+
+#[test]
+fn dpo_widens_the_reward_margin() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let rows = dpo_run(&out, &[]);
+    let csv = format!("{rows:?}");
     let (first, last) = (&rows[0], &rows[rows.len() - 1]);
     // Columns: step, epoch, train_loss, val_loss, train chosen/rejected/margin, val chosen/rejected/margin.
     assert!((first[2] - std::f64::consts::LN_2).abs() < 0.05, "starts near ln 2: {csv}");
@@ -166,6 +183,8 @@ fn dpo_widens_the_reward_margin() {
     assert!(last[3] < first[3], "validation loss falls: {csv}");
     assert!(out.join("model/model.safetensors").is_file());
 
+    let config = out.with_extension("inputs").join("dpo.toml").display().to_string();
+    let out_s = out.display().to_string();
     let err = fails(&["finetune", "dpo", "--config", &config, "--data-file", &verdict(), "--out", &out_s, "--overwrite"]);
     assert!(err.contains("the-verdict.txt"), "{err}");
     let plain = dir.path().join("plain.json");
@@ -194,11 +213,15 @@ fn a_resumed_dpo_run_matches_an_uninterrupted_one() {
     std::fs::write(&data, serde_json::to_string(&records).unwrap()).unwrap();
     let out = dir.path().join("run");
     let (config, data, out_s) = (config.display().to_string(), data.display().to_string(), out.display().to_string());
-    ok(&["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s]);
-    let whole = column(&out, "train_loss");
-    assert_eq!(whole.len(), 8);
-    ok(&["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s, "--overwrite", "--max-steps", "4"]);
-    // The reference is restored from the checkpoint too: the losses after step 4 agree.
-    ok(&["finetune", "dpo", "--resume", "--out", &out_s, "--data-file", &data, "--max-steps", "8"]);
-    assert_eq!(column(&out, "train_loss"), whole);
+    let lora = ["--set", "dpo.trainable=lora", "--set", "lora.rank=4", "--set", "lora.alpha=8"];
+    for trainable in [&[][..], &lora] {
+        ok(&[&["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s, "--overwrite"][..], trainable].concat());
+        let whole = column(&out, "train_loss");
+        assert_eq!(whole.len(), 8);
+        ok(&[&["finetune", "dpo", "--config", &config, "--data-file", &data, "--out", &out_s, "--overwrite", "--max-steps", "4"][..], trainable].concat());
+        // The reference (and the adapters) are restored from the checkpoint too: the losses
+        // after step 4 agree.
+        ok(&["finetune", "dpo", "--resume", "--out", &out_s, "--data-file", &data, "--max-steps", "8"]);
+        assert_eq!(column(&out, "train_loss"), whole, "{trainable:?}");
+    }
 }

@@ -1,11 +1,11 @@
-//! A GPT with a classification head (chapter 6 of the book).
+//! A language model with a classification head (chapter 6 of the book), of any family.
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::Gpt;
+use crate::{CausalModel, LanguageModel};
 use crate::lora::{LoraAdapter, LoraConfig, adapted, merge_into};
 
 /// Which hidden state the head reads.
@@ -22,24 +22,24 @@ pub enum Pooling {
     Mean,
 }
 
-/// A GPT body, its final hidden states pooled to one vector per text, and a linear head to
-/// `num_classes` logits (with an optional LoRA adapter).
+/// A language-model body (GPT-2, Llama or Qwen3), its final hidden states pooled to one
+/// vector per text, and a linear head to `num_classes` logits (with an optional LoRA adapter).
 #[derive(Module, Debug)]
-pub struct GptClassifier {
-    pub gpt: Gpt,
+pub struct Classifier {
+    pub body: LanguageModel,
     pub head: Linear,
     pub head_lora: Option<LoraAdapter>,
     #[module(skip)]
     pooling: Pooling,
 }
 
-impl GptClassifier {
-    /// Replaces `gpt`'s output head by a fresh `num_classes`-way linear layer (with bias, as
+impl Classifier {
+    /// Replaces `body`'s output head by a fresh `num_classes`-way linear layer (with bias, as
     /// the book's `torch.nn.Linear(emb_dim, num_classes)`).
-    pub fn new(gpt: Gpt, num_classes: usize, pooling: Pooling, device: &Device) -> Self {
-        let d = gpt.config().emb_dim;
+    pub fn new(body: LanguageModel, num_classes: usize, pooling: Pooling, device: &Device) -> Self {
+        let d = body.emb_dim();
         Self {
-            gpt: gpt.without_lm_head(),
+            body: body.without_lm_head(),
             head: LinearConfig::new(d, num_classes).init(device),
             head_lora: None,
             pooling,
@@ -61,7 +61,7 @@ impl GptClassifier {
     /// - last: `[batch]`, the position of each text's last real token
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, ids: Tensor<2, Int>, last: Tensor<1, Int>) -> Tensor<2> {
-        let hidden = self.gpt.hidden(ids, None); // [b, t, d]
+        let hidden = self.body.hidden(ids, None); // [b, t, d]
         let [b, t, d] = hidden.dims();
         let pooled = match self.pooling {
             Pooling::LastPosition => hidden.narrow(1, t - 1, 1),
@@ -83,14 +83,14 @@ impl GptClassifier {
     pub fn with_lora(mut self, config: &LoraConfig, device: &Device) -> Self {
         self = self.no_grad();
         let [d, classes] = self.head.weight.dims();
-        self.gpt = self.gpt.with_lora(config, device);
+        self.body = self.body.with_lora(config, device);
         self.head_lora = Some(LoraAdapter::new(d, classes, config, device));
         self
     }
 
     /// Folds every adapter into the weights.
     pub fn merge_lora(mut self) -> Self {
-        self.gpt = self.gpt.merge_lora();
+        self.body = self.body.merge_lora();
         if let Some(lora) = self.head_lora.take() {
             self.head = merge_into(self.head, lora.delta());
         }
@@ -98,6 +98,6 @@ impl GptClassifier {
     }
 
     pub fn has_lora(&self) -> bool {
-        self.head_lora.is_some() || self.gpt.has_lora()
+        self.head_lora.is_some() || self.body.has_lora()
     }
 }

@@ -9,7 +9,7 @@ use crate::block::Block;
 use crate::dropout::Dropout;
 use crate::output_head::vocabulary_logits;
 use crate::torch_rng::SharedTorchGenerator;
-use crate::lora::LoraConfig;
+use crate::lora::{LoraAdapter, LoraConfig};
 use crate::{GptConfig, KvCache, ModelError};
 
 /// The GPT model of the book (chapter 4), laid out as GPT-2 checkpoints are.
@@ -162,6 +162,34 @@ impl Gpt {
     /// Whether any layer carries LoRA adapters.
     pub fn has_lora(&self) -> bool {
         self.h.iter().any(|b| b.attn.lora.is_some() || b.mlp.lora.is_some())
+    }
+
+    /// Every LoRA adapter, named as classifier directories store them
+    /// (`h.N.attn.lora_query`, `lora_key`, `lora_value`, `lora_proj`; `h.N.mlp.lora_fc`, `lora_proj`).
+    pub fn adapters_mut(&mut self) -> Vec<(String, &mut LoraAdapter)> {
+        let mut out = Vec::new();
+        for (i, block) in self.h.iter_mut().enumerate() {
+            if let Some(l) = &mut block.attn.lora {
+                for (part, a) in [("query", &mut l.query), ("key", &mut l.key), ("value", &mut l.value), ("proj", &mut l.proj)] {
+                    out.push((format!("h.{i}.attn.lora_{part}"), a));
+                }
+            }
+            if let Some(l) = &mut block.mlp.lora {
+                out.push((format!("h.{i}.mlp.lora_fc"), &mut l.fc));
+                out.push((format!("h.{i}.mlp.lora_proj"), &mut l.proj));
+            }
+        }
+        out
+    }
+
+    /// Every weight frozen but the last block's and the final norm's (the book's chapter 6).
+    pub fn with_last_layer_trainable(self) -> Self {
+        let mut gpt = self.no_grad();
+        if let Some(last) = gpt.h.pop() {
+            gpt.h.push(last.set_require_grad(true));
+        }
+        gpt.ln_f = gpt.ln_f.set_require_grad(true);
+        gpt
     }
 
     /// The model without its language-modelling head (a classifier reads the hidden

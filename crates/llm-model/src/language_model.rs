@@ -8,6 +8,7 @@ use burn::tensor::{Device, Int, Tensor};
 use crate::decoder::{Decoder, DecoderAttention};
 use crate::llama::Llama;
 use crate::qwen3::Qwen3;
+use crate::lora::{LoraAdapter, LoraConfig};
 use crate::{Gpt, KvCache, ModelConfig, ModelError};
 
 /// A decoder-only language model: next-token logits, with or without a key/value cache.
@@ -63,6 +64,17 @@ impl Family {
     }
 }
 
+/// `body` applied to the model inside `value`, whichever family, rewrapped in that family.
+macro_rules! each_family {
+    ($value:expr, $model:ident => $body:expr) => {
+        match $value {
+            LanguageModel::Gpt2($model) => LanguageModel::Gpt2($body),
+            LanguageModel::Llama($model) => LanguageModel::Llama($body),
+            LanguageModel::Qwen3($model) => LanguageModel::Qwen3($body),
+        }
+    };
+}
+
 /// A model of any family.
 #[derive(Module, Debug)]
 pub enum LanguageModel {
@@ -102,15 +114,43 @@ impl LanguageModel {
         }
     }
 
-    /// The GPT-2 model, or an error naming `purpose` and this model's family.
-    pub fn into_gpt(self, purpose: &str) -> Result<Gpt, ModelError> {
+    /// Adds fresh LoRA adapters to every attention and feed-forward projection (GPT-2: the
+    /// query, key, value and output projections and both feed-forward layers; Llama and Qwen3:
+    /// `q_proj`, `k_proj`, `v_proj`, `o_proj`, `gate_proj`, `up_proj`, `down_proj`).
+    pub fn with_lora(self, config: &LoraConfig, device: &Device) -> Self {
+        each_family!(self, m => m.with_lora(config, device))
+    }
+
+    /// Folds every adapter into its layer's weights.
+    pub fn merge_lora(self) -> Self {
+        each_family!(self, m => m.merge_lora())
+    }
+
+    pub fn has_lora(&self) -> bool {
         match self {
-            Self::Gpt2(gpt) => Ok(gpt),
-            other => Err(ModelError::InvalidConfig(format!(
-                "{purpose} needs a GPT-2 family model; this one is {} (Llama and Qwen3 models pretrain, generate, score and convert)",
-                other.family().model_type()
-            ))),
+            Self::Gpt2(m) => m.has_lora(),
+            Self::Llama(m) => m.has_lora(),
+            Self::Qwen3(m) => m.has_lora(),
         }
+    }
+
+    /// Every LoRA adapter with the name its tensors are stored under.
+    pub fn adapters_mut(&mut self) -> Vec<(String, &mut LoraAdapter)> {
+        match self {
+            Self::Gpt2(m) => m.adapters_mut(),
+            Self::Llama(m) => m.adapters_mut(),
+            Self::Qwen3(m) => m.adapters_mut(),
+        }
+    }
+
+    /// The model without its output head (what a classifier's body is).
+    pub fn without_lm_head(self) -> Self {
+        each_family!(self, m => m.without_lm_head())
+    }
+
+    /// Every weight frozen but the last layer's and the final norm's.
+    pub fn with_last_layer_trainable(self) -> Self {
+        each_family!(self, m => m.with_last_layer_trainable())
     }
 
     fn inner(&self) -> &dyn CausalModel {

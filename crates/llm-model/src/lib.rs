@@ -11,7 +11,7 @@
 //! - [`KvCache`]: the explicit key/value cache for incremental decoding;
 //! - [`generation`]: samplers and the generation loop;
 //! - [`eval`]: mean next-token loss and perplexity over a text;
-//! - [`GptClassifier`] and [`lora`]: a classification head over the body, LoRA adapters;
+//! - [`Classifier`] and [`lora`]: a classification head over a model of any family, LoRA adapters;
 //! - [`weights`]: Hugging Face GPT-2 directories and the book's PyTorch state dicts;
 //! - [`torch_rng`] (over [`mt19937`]), [`torch_init`], [`dropout`]: PyTorch's generator, the
 //!   book's initial weights and dropout masks drawn as PyTorch draws them;
@@ -79,7 +79,7 @@ pub mod torch_init;
 pub mod torch_rng;
 pub mod weights;
 
-pub use classifier::{GptClassifier, Pooling};
+pub use classifier::{Classifier, Pooling};
 pub use config::GptConfig;
 pub use lora::LoraConfig;
 pub use error::ModelError;

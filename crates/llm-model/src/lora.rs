@@ -54,6 +54,12 @@ impl LoraAdapter {
         }
     }
 
+    /// A fresh adapter beside `layer` (whose weight is `[d_in, d_out]`).
+    pub fn for_linear(layer: &Linear, config: &LoraConfig, device: &Device) -> Self {
+        let [d_in, d_out] = layer.weight.dims();
+        Self::new(d_in, d_out, config, device)
+    }
+
     /// `scale · (x A) B`, `[..., d_in] -> [..., d_out]`.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         linear(linear(x, self.a.val(), None), self.b.val(), None) * self.scale

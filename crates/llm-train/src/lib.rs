@@ -94,6 +94,7 @@ pub mod schedule;
 pub mod torch_replay;
 pub mod train_loop;
 pub mod train_task;
+pub mod trainable;
 
 pub use clip::{clip_global_norm, scale_gradients};
 pub use config::ExperimentConfig;

@@ -278,3 +278,16 @@ fn schedule(config: &ExperimentConfig, total_steps: usize) -> LrSchedule {
         }
     }
 }
+
+/// An error naming `field` when `pad` is not a token of `model`'s vocabulary (the book pads
+/// with GPT-2's `<|endoftext|>`, 50256, which a smaller vocabulary does not have).
+pub(crate) fn check_pad_token(pad: u32, model: &LanguageModel, field: &str) -> Result<(), TrainError> {
+    let vocab = model.vocab_size();
+    if pad as usize >= vocab {
+        return Err(TrainError::Invalid(format!(
+            "`{field}` = {pad} is not a token of this {} model's vocabulary of {vocab} (set it to the tokenizer's padding or end-of-text id)",
+            model.family().model_type()
+        )));
+    }
+    Ok(())
+}

@@ -6,7 +6,7 @@ use burn::optim::AdamWConfig;
 use burn::tensor::{Device, Tensor, TensorData};
 use burn::train::{InferenceStep, TrainStep};
 use llm_data::instruction::{PreferenceBatch, PreferenceBatcher, PreferenceItem};
-use llm_model::GptConfig;
+use llm_model::{CausalModel, GptConfig, LanguageModel};
 use llm_model::loss::sequence_logprobs;
 use llm_train::dpo::{DpoObjective, dpo_loss};
 
@@ -43,7 +43,7 @@ fn logprobs(model: &DpoObjective, batch: &PreferenceBatch) -> (f64, f64) {
 fn loss_is_ln2_when_the_policy_is_the_reference() {
     let device = Device::flex().autodiff();
     device.seed(5);
-    let gpt = tiny().init(&device).unwrap();
+    let gpt = LanguageModel::Gpt2(tiny().init(&device).unwrap());
     let model = DpoObjective::new(gpt.clone(), gpt, 0.1, false);
     let out = InferenceStep::step(&model, batch(&device));
     let loss = out.loss.into_scalar::<f64>();
@@ -62,7 +62,7 @@ fn loss_is_ln2_when_the_policy_is_the_reference() {
 fn a_step_prefers_the_chosen_responses() {
     let device = Device::flex().autodiff();
     device.seed(5);
-    let gpt = tiny().init(&device).unwrap();
+    let gpt = LanguageModel::Gpt2(tiny().init(&device).unwrap());
     let model = DpoObjective::new(gpt.clone(), gpt, 0.1, false);
     let batch = batch(&device);
     let (chosen0, rejected0) = logprobs(&model, &batch);

@@ -83,3 +83,22 @@ pub fn tiny_model_dir() -> tempfile::TempDir {
     dir
 }
 
+
+/// The `[model]` table of a tiny network of `preset`'s family (Llama or Qwen3: RMSNorm,
+/// rotary positions, grouped-query attention with 2 query heads and 1 key/value head of
+/// 16, a SwiGLU feed-forward of 64) over GPT-2's vocabulary.
+pub fn tiny_decoder(preset: &str, context_length: usize, n_layers: usize) -> String {
+    format!(
+        r#"
+preset = "{preset}"
+vocab_size = 50257
+context_length = {context_length}
+emb_dim = 32
+n_heads = 2
+n_kv_heads = 1
+head_dim = 16
+hidden_dim = 64
+n_layers = {n_layers}
+"#
+    )
+}

@@ -1,18 +1,19 @@
-use burn::module::Module;
+use burn::module::{Module, ModuleDisplay};
 use burn::nn::{Linear, LinearConfig, RmsNorm};
 use burn::tensor::{Device, Tensor};
 
 use super::DecoderConfig;
+use super::attention_lora::AttentionLora;
 use super::weights::{HfWeights, put_linear};
 use crate::ModelError;
 use crate::grouped_attention::grouped_causal_attention;
 use crate::kv_cache::LayerKv;
+use crate::lora::{LoraAdapter, LoraConfig, adapted};
 use crate::rope::apply_rotary;
-use crate::rows::on_rows;
 use crate::weights::TensorMap;
 
 /// What a decoder layer needs of a family's self-attention.
-pub trait DecoderAttention: Module + Sized {
+pub trait DecoderAttention: Module + ModuleDisplay + Sized {
     /// Freshly initialised projections for `config`.
     fn new(config: &DecoderConfig, device: &Device) -> Self;
 
@@ -29,16 +30,39 @@ pub trait DecoderAttention: Module + Sized {
 
     /// Writes this layer's weights under `prefix`, as [`DecoderAttention::load`] reads them.
     fn save(&self, map: &mut TensorMap, prefix: &str);
+
+    /// `[q_proj, k_proj, v_proj, o_proj]` and their LoRA adapters, if any.
+    fn projections_mut(&mut self) -> ([&mut Linear; 4], &mut Option<AttentionLora>);
+
+    /// The LoRA adapters, if any.
+    fn lora(&self) -> Option<&AttentionLora>;
+
+    /// Adds fresh LoRA adapters to the four projections (replacing any).
+    fn with_lora(mut self, config: &LoraConfig, device: &Device) -> Self {
+        let ([q, k, v, o], lora) = self.projections_mut();
+        *lora = Some(AttentionLora::new([&*q, &*k, &*v, &*o], config, device));
+        self
+    }
+
+    /// Folds the adapters into the projections and removes them.
+    fn merge_lora(mut self) -> Self {
+        let (projections, lora) = self.projections_mut();
+        if let Some(adapters) = lora.take() {
+            adapters.merge(projections);
+        }
+        self
+    }
 }
 
-/// `linear(x)` cut into `heads` heads of `head_dim`: `[batch, seq, d] -> [batch, heads, seq, head_dim]`.
-pub fn project_heads(linear: &Linear, x: Tensor<3>, heads: usize, head_dim: usize) -> Tensor<4> {
+/// `linear(x)` (plus the adapter's update) cut into `heads` heads of `head_dim`:
+/// `[batch, seq, d] -> [batch, heads, seq, head_dim]`.
+pub fn project_heads(linear: &Linear, adapter: Option<&LoraAdapter>, x: Tensor<3>, heads: usize, head_dim: usize) -> Tensor<4> {
     let [b, t, _] = x.dims();
-    on_rows(x, |x| linear.forward(x)).reshape([b, t, heads, head_dim]).swap_dims(1, 2)
+    adapted(linear, adapter, x).reshape([b, t, heads, head_dim]).swap_dims(1, 2)
 }
 
 /// The checkpoint names of the four projections, in the order the helpers below take them.
-const PROJECTION_NAMES: [&str; 4] = ["q_proj", "k_proj", "v_proj", "o_proj"];
+pub(super) const PROJECTION_NAMES: [&str; 4] = ["q_proj", "k_proj", "v_proj", "o_proj"];
 
 /// Fresh bias-free projections `[q_proj, k_proj, v_proj, o_proj]` for `config` (keys and
 /// values for `n_kv_heads` heads only).
@@ -71,14 +95,15 @@ pub struct HeadShape {
     pub head_dim: usize,
 }
 
-/// Self-attention with grouped key/value heads through `[q_proj, k_proj, v_proj, o_proj]`:
-/// queries and keys optionally normalised per head (`qk_norms`, Qwen3's), then rotated by the
+/// Self-attention with grouped key/value heads through `[q_proj, k_proj, v_proj, o_proj]`
+/// (each with its LoRA adapter when `lora` holds them): queries and keys optionally normalised per head (`qk_norms`, Qwen3's), then rotated by the
 /// `cos`/`sin` tables, then attended causally (extending `cache`).
 ///
 /// # Shapes
 /// - x: `[batch, seq, emb_dim]`; cos, sin: `[seq, head_dim]`; output: `[batch, seq, emb_dim]`
 pub fn rotary_self_attention(
     projections: [&Linear; 4],
+    lora: Option<&AttentionLora>,
     qk_norms: Option<[&RmsNorm; 2]>,
     shape: HeadShape,
     x: Tensor<3>,
@@ -86,14 +111,18 @@ pub fn rotary_self_attention(
     cache: Option<&mut LayerKv>,
 ) -> Tensor<3> {
     let [q_proj, k_proj, v_proj, o_proj] = projections;
+    let [q_lora, k_lora, v_lora, o_lora] = match lora {
+        Some(adapters) => adapters.each().map(Some),
+        None => [None; 4],
+    };
     let HeadShape { n_heads, n_kv_heads, head_dim } = shape;
-    let mut q = project_heads(q_proj, x.clone(), n_heads, head_dim); // [b, h, t, hd]
-    let mut k = project_heads(k_proj, x.clone(), n_kv_heads, head_dim); // [b, kv, t, hd]
-    let v = project_heads(v_proj, x, n_kv_heads, head_dim);
+    let mut q = project_heads(q_proj, q_lora, x.clone(), n_heads, head_dim); // [b, h, t, hd]
+    let mut k = project_heads(k_proj, k_lora, x.clone(), n_kv_heads, head_dim); // [b, kv, t, hd]
+    let v = project_heads(v_proj, v_lora, x, n_kv_heads, head_dim);
     if let Some([q_norm, k_norm]) = qk_norms {
         (q, k) = (q_norm.forward(q), k_norm.forward(k));
     }
     let (cos, sin) = rotary;
     let context = grouped_causal_attention(apply_rotary(q, cos, sin), apply_rotary(k, cos, sin), v, cache); // [b, t, h · hd]
-    on_rows(context, |c| o_proj.forward(c))
+    adapted(o_proj, o_lora, context)
 }

@@ -4,6 +4,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::{DecoderAttention, DecoderConfig};
 use crate::kv_cache::LayerKv;
+use crate::lora::{LoraAdapter, LoraConfig};
 use crate::swiglu::SwiGluMlp;
 
 /// A pre-norm decoder layer: `x + self_attn(input_layernorm(x))`, then
@@ -31,5 +32,30 @@ impl<A: DecoderAttention> DecoderBlock<A> {
     pub fn forward(&self, x: Tensor<3>, cos: &Tensor<2>, sin: &Tensor<2>, cache: Option<&mut LayerKv>) -> Tensor<3> {
         let x = x.clone() + self.self_attn.forward(self.input_layernorm.forward(x), cos, sin, cache);
         x.clone() + self.mlp.forward(self.post_attention_layernorm.forward(x))
+    }
+
+    /// Adds fresh LoRA adapters to the attention and feed-forward projections.
+    pub fn with_lora(mut self, config: &LoraConfig, device: &Device) -> Self {
+        self.self_attn = self.self_attn.with_lora(config, device);
+        self.mlp = self.mlp.with_lora(config, device);
+        self
+    }
+
+    /// Folds the adapters into the weights.
+    pub fn merge_lora(mut self) -> Self {
+        self.self_attn = self.self_attn.merge_lora();
+        self.mlp = self.mlp.merge_lora();
+        self
+    }
+
+    /// The adapters, named `self_attn.lora_q_proj`, …, `mlp.lora_down_proj`.
+    pub fn adapters_mut(&mut self) -> Vec<(String, &mut LoraAdapter)> {
+        let attention = match self.self_attn.projections_mut().1 {
+            Some(lora) => lora.named_mut(),
+            None => Vec::new(),
+        };
+        let attention = attention.into_iter().map(|(name, a)| (format!("self_attn.lora_{name}"), a));
+        let mlp = self.mlp.adapters_mut().into_iter().map(|(name, a)| (format!("mlp.lora_{name}"), a));
+        attention.chain(mlp).collect()
     }
 }

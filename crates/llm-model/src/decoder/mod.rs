@@ -4,6 +4,7 @@
 //! with its per-head query and key norms (`crate::qwen3`).
 
 mod attention;
+mod attention_lora;
 mod block;
 mod config;
 mod hf_config;
@@ -11,6 +12,7 @@ mod model;
 mod weights;
 
 pub use attention::{DecoderAttention, HeadShape, load_projections, new_projections, project_heads, rotary_self_attention, save_projections};
+pub use attention_lora::AttentionLora;
 pub use block::DecoderBlock;
 pub use config::DecoderConfig;
 pub use hf_config::{HfDecoderConfig, RopeWire};

@@ -3,6 +3,7 @@ use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, RmsNorm, RmsNor
 use burn::tensor::{Device, Int, Tensor};
 
 use super::{DecoderAttention, DecoderBlock, DecoderConfig};
+use crate::lora::{LoraAdapter, LoraConfig};
 use crate::output_head::vocabulary_logits;
 use crate::{KvCache, ModelError};
 
@@ -71,6 +72,48 @@ impl<A: DecoderAttention> Decoder<A> {
     /// An empty cache sized for this model.
     pub fn new_cache(&self) -> KvCache {
         KvCache::new(self.config.n_layers)
+    }
+
+    /// Adds fresh LoRA adapters to every attention and feed-forward projection
+    /// (`q_proj`, `k_proj`, `v_proj`, `o_proj`, `gate_proj`, `up_proj`, `down_proj`).
+    pub fn with_lora(mut self, config: &LoraConfig, device: &Device) -> Self {
+        self.layers = self.layers.into_iter().map(|layer| layer.with_lora(config, device)).collect();
+        self
+    }
+
+    /// Folds every adapter into its projection's weight: a plain model again.
+    pub fn merge_lora(mut self) -> Self {
+        self.layers = self.layers.into_iter().map(DecoderBlock::merge_lora).collect();
+        self
+    }
+
+    /// Every LoRA adapter, named `layers.N.self_attn.lora_q_proj`, …, `layers.N.mlp.lora_down_proj`.
+    pub fn adapters_mut(&mut self) -> Vec<(String, &mut LoraAdapter)> {
+        let layers = self.layers.iter_mut().enumerate();
+        layers.flat_map(|(i, layer)| layer.adapters_mut().into_iter().map(move |(name, a)| (format!("layers.{i}.{name}"), a))).collect()
+    }
+
+    /// Whether any layer carries LoRA adapters.
+    pub fn has_lora(&self) -> bool {
+        self.layers.iter().any(|l| l.self_attn.lora().is_some() || l.mlp.lora.is_some())
+    }
+
+    /// The model without its output head (a classifier reads the hidden states); its config
+    /// then says the head is tied, so a rebuilt model has none either.
+    pub fn without_lm_head(mut self) -> Self {
+        self.lm_head = None;
+        self.config.tie_embeddings = true;
+        self
+    }
+
+    /// Every weight frozen but the last layer's and the final norm's.
+    pub fn with_last_layer_trainable(self) -> Self {
+        let mut model = self.no_grad();
+        if let Some(last) = model.layers.pop() {
+            model.layers.push(last.set_require_grad(true));
+        }
+        model.norm = model.norm.set_require_grad(true);
+        model
     }
 }
 

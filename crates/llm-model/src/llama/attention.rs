@@ -4,7 +4,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::ModelError;
 use crate::decoder::{
-    DecoderAttention, DecoderConfig, HeadShape, HfWeights, load_projections, new_projections, rotary_self_attention, save_projections,
+    AttentionLora, DecoderAttention, DecoderConfig, HeadShape, HfWeights, load_projections, new_projections, rotary_self_attention, save_projections,
 };
 use crate::kv_cache::LayerKv;
 use crate::weights::TensorMap;
@@ -17,6 +17,8 @@ pub struct LlamaAttention {
     pub k_proj: Linear,
     pub v_proj: Linear,
     pub o_proj: Linear,
+    /// LoRA adapters of the four projections, when fine-tuning with them.
+    pub lora: Option<AttentionLora>,
     pub n_heads: usize,
     pub n_kv_heads: usize,
     pub head_dim: usize,
@@ -25,12 +27,12 @@ pub struct LlamaAttention {
 impl DecoderAttention for LlamaAttention {
     fn new(config: &DecoderConfig, device: &Device) -> Self {
         let [q_proj, k_proj, v_proj, o_proj] = new_projections(config, device);
-        Self { q_proj, k_proj, v_proj, o_proj, n_heads: config.n_heads, n_kv_heads: config.n_kv_heads, head_dim: config.head_dim }
+        Self { q_proj, k_proj, v_proj, o_proj, lora: None, n_heads: config.n_heads, n_kv_heads: config.n_kv_heads, head_dim: config.head_dim }
     }
 
     fn forward(&self, x: Tensor<3>, cos: &Tensor<2>, sin: &Tensor<2>, cache: Option<&mut LayerKv>) -> Tensor<3> {
         let shape = HeadShape { n_heads: self.n_heads, n_kv_heads: self.n_kv_heads, head_dim: self.head_dim };
-        rotary_self_attention([&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj], None, shape, x, (cos, sin), cache)
+        rotary_self_attention([&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj], self.lora.as_ref(), None, shape, x, (cos, sin), cache)
     }
 
     fn load(&mut self, weights: &mut HfWeights, prefix: &str) -> Result<(), ModelError> {
@@ -39,5 +41,13 @@ impl DecoderAttention for LlamaAttention {
 
     fn save(&self, map: &mut TensorMap, prefix: &str) {
         save_projections(map, prefix, [&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj]);
+    }
+
+    fn projections_mut(&mut self) -> ([&mut Linear; 4], &mut Option<AttentionLora>) {
+        ([&mut self.q_proj, &mut self.k_proj, &mut self.v_proj, &mut self.o_proj], &mut self.lora)
+    }
+
+    fn lora(&self) -> Option<&AttentionLora> {
+        self.lora.as_ref()
     }
 }

@@ -4,7 +4,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::ModelError;
 use crate::decoder::{
-    DecoderAttention, DecoderConfig, HeadShape, HfWeights, load_projections, new_projections, put_rms_norm, rotary_self_attention,
+    AttentionLora, DecoderAttention, DecoderConfig, HeadShape, HfWeights, load_projections, new_projections, put_rms_norm, rotary_self_attention,
     save_projections,
 };
 use crate::kv_cache::LayerKv;
@@ -19,6 +19,8 @@ pub struct Qwen3Attention {
     pub k_proj: Linear,
     pub v_proj: Linear,
     pub o_proj: Linear,
+    /// LoRA adapters of the four projections, when fine-tuning with them.
+    pub lora: Option<AttentionLora>,
     pub q_norm: RmsNorm,
     pub k_norm: RmsNorm,
     pub n_heads: usize,
@@ -35,6 +37,7 @@ impl DecoderAttention for Qwen3Attention {
             k_proj,
             v_proj,
             o_proj,
+            lora: None,
             q_norm: norm(),
             k_norm: norm(),
             n_heads: config.n_heads,
@@ -46,7 +49,7 @@ impl DecoderAttention for Qwen3Attention {
     fn forward(&self, x: Tensor<3>, cos: &Tensor<2>, sin: &Tensor<2>, cache: Option<&mut LayerKv>) -> Tensor<3> {
         let shape = HeadShape { n_heads: self.n_heads, n_kv_heads: self.n_kv_heads, head_dim: self.head_dim };
         let projections = [&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj];
-        rotary_self_attention(projections, Some([&self.q_norm, &self.k_norm]), shape, x, (cos, sin), cache)
+        rotary_self_attention(projections, self.lora.as_ref(), Some([&self.q_norm, &self.k_norm]), shape, x, (cos, sin), cache)
     }
 
     fn load(&mut self, weights: &mut HfWeights, prefix: &str) -> Result<(), ModelError> {
@@ -59,5 +62,13 @@ impl DecoderAttention for Qwen3Attention {
         save_projections(map, prefix, [&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj]);
         put_rms_norm(map, &format!("{prefix}.q_norm"), &self.q_norm);
         put_rms_norm(map, &format!("{prefix}.k_norm"), &self.k_norm);
+    }
+
+    fn projections_mut(&mut self) -> ([&mut Linear; 4], &mut Option<AttentionLora>) {
+        ([&mut self.q_proj, &mut self.k_proj, &mut self.v_proj, &mut self.o_proj], &mut self.lora)
+    }
+
+    fn lora(&self) -> Option<&AttentionLora> {
+        self.lora.as_ref()
     }
 }

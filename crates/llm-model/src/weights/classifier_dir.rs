@@ -1,4 +1,4 @@
-//! Classifier directories: the body as a Hugging Face GPT-2 directory, plus
+//! Classifier directories: the body as a Hugging Face directory of its family, plus
 //! `classifier.safetensors` (the head, `score.weight` `[classes, d]` and `score.bias`),
 //! `classifier.json` ([`ClassifierMeta`]) and, for an unmerged LoRA model,
 //! `adapter.safetensors` (every adapter's `A` `[d_in, rank]` and `B` `[rank, d_out]`).
@@ -10,9 +10,9 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::assign::{Loader, host};
-use super::{HostTensor, load_model, read_safetensors, save_hf_dir, write_atomically, write_safetensors};
+use super::{HostTensor, load_language_model, read_safetensors, save_language_model, write_atomically, write_safetensors};
 use crate::lora::{LoraAdapter, LoraConfig};
-use crate::{GptClassifier, ModelError, Pooling};
+use crate::{CausalModel, Classifier, ModelError, Pooling};
 
 const HEAD_FILE: &str = "classifier.safetensors";
 const ADAPTER_FILE: &str = "adapter.safetensors";
@@ -35,15 +35,15 @@ pub struct ClassifierMeta {
 /// Saves `model` into `dir`. With `merge_lora`, adapters are folded into the weights and
 /// the directory is a plain classifier; without, they go to `adapter.safetensors` beside
 /// the unchanged base weights.
-pub fn save_classifier_dir(model: &GptClassifier, meta: &ClassifierMeta, dir: &Path, merge_lora: bool) -> Result<(), ModelError> {
+pub fn save_classifier_dir(model: &Classifier, meta: &ClassifierMeta, dir: &Path, merge_lora: bool) -> Result<(), ModelError> {
     let mut meta = meta.clone();
-    let model = if merge_lora && model.has_lora() {
+    let mut model = if merge_lora && model.has_lora() {
         meta.lora = None;
         model.clone().merge_lora()
     } else {
         model.clone()
     };
-    save_hf_dir(&model.gpt, dir)?;
+    save_language_model(&model.body, dir)?;
     let pt = || HashMap::from([("format".to_string(), "pt".to_string())]);
     let mut head = vec![("score.weight".to_string(), host(&model.head.weight.val()).transpose())];
     if let Some(bias) = &model.head.bias {
@@ -53,7 +53,7 @@ pub fn save_classifier_dir(model: &GptClassifier, meta: &ClassifierMeta, dir: &P
     let adapter_path = dir.join(ADAPTER_FILE);
     if model.has_lora() {
         let mut tensors: Vec<(String, HostTensor)> = Vec::new();
-        for (name, adapter) in adapters(&model) {
+        for (name, adapter) in adapters_mut(&mut model) {
             tensors.push((format!("{name}.A"), host(&adapter.a.val())));
             tensors.push((format!("{name}.B"), host(&adapter.b.val())));
         }
@@ -66,17 +66,17 @@ pub fn save_classifier_dir(model: &GptClassifier, meta: &ClassifierMeta, dir: &P
 }
 
 /// Loads a classifier directory written by [`save_classifier_dir`].
-pub fn load_classifier_dir(dir: &Path, device: &Device) -> Result<(GptClassifier, ClassifierMeta), ModelError> {
+pub fn load_classifier_dir(dir: &Path, device: &Device) -> Result<(Classifier, ClassifierMeta), ModelError> {
     let meta_path = dir.join(META_FILE);
     let text = std::fs::read_to_string(&meta_path).map_err(|e| ModelError::io(&meta_path, e))?;
     let meta: ClassifierMeta = serde_json::from_str(&text).map_err(|e| ModelError::Config {
         path: meta_path.clone(),
         message: e.to_string(),
     })?;
-    let gpt = load_model(dir, device)?;
-    let d = gpt.config().emb_dim;
+    let body = load_language_model(dir, device)?;
+    let d = body.emb_dim();
     let classes = meta.labels.len();
-    let mut model = GptClassifier::new(gpt, classes, meta.pooling, device);
+    let mut model = Classifier::new(body, classes, meta.pooling, device);
     let head_path = dir.join(HEAD_FILE);
     let mut map = read_safetensors(&head_path)?;
     let mut loader = Loader { map: &mut map, device };
@@ -101,43 +101,11 @@ pub fn load_classifier_dir(dir: &Path, device: &Device) -> Result<(GptClassifier
     Ok((model, meta))
 }
 
-/// Every adapter of `model` with its tensor-name prefix.
-fn adapters(model: &GptClassifier) -> Vec<(String, &LoraAdapter)> {
-    let mut out = Vec::new();
-    for (i, block) in model.gpt.h.iter().enumerate() {
-        if let Some(l) = &block.attn.lora {
-            for (part, a) in [("query", &l.query), ("key", &l.key), ("value", &l.value), ("proj", &l.proj)] {
-                out.push((format!("h.{i}.attn.lora_{part}"), a));
-            }
-        }
-        if let Some(l) = &block.mlp.lora {
-            out.push((format!("h.{i}.mlp.lora_fc"), &l.fc));
-            out.push((format!("h.{i}.mlp.lora_proj"), &l.proj));
-        }
-    }
-    if let Some(a) = &model.head_lora {
-        out.push(("score.lora".to_string(), a));
-    }
-    out
-}
-
-fn adapters_mut(model: &mut GptClassifier) -> Vec<(String, &mut LoraAdapter)> {
-    let mut out = Vec::new();
-    for (i, block) in model.gpt.h.iter_mut().enumerate() {
-        if let Some(l) = &mut block.attn.lora {
-            let parts = [("query", &mut l.query), ("key", &mut l.key), ("value", &mut l.value), ("proj", &mut l.proj)];
-            for (part, a) in parts {
-                out.push((format!("h.{i}.attn.lora_{part}"), a));
-            }
-        }
-        if let Some(l) = &mut block.mlp.lora {
-            out.push((format!("h.{i}.mlp.lora_fc"), &mut l.fc));
-            out.push((format!("h.{i}.mlp.lora_proj"), &mut l.proj));
-        }
-    }
+/// Every adapter of `model` with its tensor-name prefix: the body's, then the head's.
+fn adapters_mut(model: &mut Classifier) -> Vec<(String, &mut LoraAdapter)> {
+    let mut out = model.body.adapters_mut();
     if let Some(a) = &mut model.head_lora {
         out.push(("score.lora".to_string(), a));
     }
     out
 }
-

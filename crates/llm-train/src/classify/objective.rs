@@ -2,12 +2,12 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use llm_data::classification::ClassBatch;
-use llm_model::GptClassifier;
+use llm_model::Classifier;
 
-/// The classification objective: cross-entropy of a [`GptClassifier`]'s class logits.
+/// The classification objective: cross-entropy of a [`Classifier`]'s class logits.
 #[derive(Module, Debug)]
 pub struct SequenceClassifier {
-    pub classifier: GptClassifier,
+    pub classifier: Classifier,
 }
 
 impl SequenceClassifier {

@@ -18,7 +18,7 @@ use crate::config::Trainable;
 use crate::error::TrainError;
 use crate::run_dir::plot_run;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{RunStart, train};
+use crate::run_setup::{RunStart, check_pad_token, train};
 use crate::{ExperimentConfig, PretrainOptions};
 
 /// What a finished classification run reports (also written to `metrics.json`).
@@ -48,8 +48,8 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
         TrainError::Invalid("classification needs a [classify] section in the config (see experiments/spam-offline.toml)".into())
     })?;
     let out = &options.out;
-    let (mut start, gpt) = RunStart::new(config, options, None)?;
-    let gpt = gpt.into_gpt("finetune classify")?;
+    let (mut start, body) = RunStart::new(config, options, None)?;
+    check_pad_token(section.pad_token_id, &body, "classify.pad_token_id")?;
     let data = load_class_data(section, &start.data_file, &start.tokenizer, start.context, config.seed)?;
     let state = ClassifierState {
         labels: data.labels.names.clone(),
@@ -69,7 +69,7 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
             )));
         }
     }
-    let model = start.resume(SequenceClassifier { classifier: build_classifier(gpt, &state, &start.ad)? })?;
+    let model = start.resume(SequenceClassifier { classifier: build_classifier(body, &state, &start.ad)? })?;
     let trainable = trainable_params(&model);
     let total = model.num_params();
     tracing::info!(

@@ -1,6 +1,6 @@
 use burn::module::Module;
 use burn::tensor::Device;
-use llm_model::{Gpt, GptClassifier, LoraConfig, Pooling};
+use llm_model::{Classifier, LanguageModel, LoraConfig, Pooling};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Trainable;
@@ -18,20 +18,13 @@ pub struct ClassifierState {
     pub pad_token_id: u32,
 }
 
-/// `gpt` with a fresh class head, its parameters frozen but for the `trainable` part.
-pub fn build_classifier(gpt: Gpt, state: &ClassifierState, device: &Device) -> Result<GptClassifier, TrainError> {
-    let mut model = GptClassifier::new(gpt, state.labels.len(), state.pooling, device);
+/// `body` with a fresh class head, its parameters frozen but for the `trainable` part.
+pub fn build_classifier(body: LanguageModel, state: &ClassifierState, device: &Device) -> Result<Classifier, TrainError> {
+    let mut model = Classifier::new(body, state.labels.len(), state.pooling, device);
     match (state.trainable, &state.lora) {
         (Trainable::All, _) => {}
-        (Trainable::Head, _) => model.gpt = model.gpt.no_grad(),
-        (Trainable::LastBlock, _) => {
-            let mut gpt = model.gpt.no_grad();
-            if let Some(last) = gpt.h.pop() {
-                gpt.h.push(last.set_require_grad(true));
-            }
-            gpt.ln_f = gpt.ln_f.set_require_grad(true);
-            model.gpt = gpt;
-        }
+        (Trainable::Head, _) => model.body = model.body.no_grad(),
+        (Trainable::LastBlock, _) => model.body = model.body.with_last_layer_trainable(),
         (Trainable::Lora, Some(lora)) => model = model.with_lora(lora, device),
         (Trainable::Lora, None) => {
             return Err(TrainError::Invalid("classify.trainable = \"lora\" needs a [lora] section (rank, alpha)".into()));

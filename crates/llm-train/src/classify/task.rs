@@ -59,7 +59,7 @@ impl TrainTask for ClassifyTask {
     }
 
     fn model_config(model: &SequenceClassifier) -> ModelConfig {
-        ModelConfig::Gpt2(model.classifier.gpt.config().clone())
+        model.classifier.body.config()
     }
 
     fn recipe_state(&self) -> Option<serde_json::Value> {

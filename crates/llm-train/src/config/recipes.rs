@@ -71,6 +71,10 @@ pub struct InstructSection {
     pub max_new_tokens: usize,
     #[serde(default = "default_pad")]
     pub pad_token_id: u32,
+    /// `all` (default) or `lora`: adapters on every attention and feed-forward projection
+    /// (rank and alpha from `[lora]`), merged into the saved model.
+    #[serde(default = "all")]
+    pub trainable: Trainable,
 }
 
 /// How `llm finetune dpo` reads and scores preference pairs.
@@ -94,6 +98,9 @@ pub struct DpoSection {
     pub allowed_max_length: Option<usize>,
     #[serde(default = "default_pad")]
     pub pad_token_id: u32,
+    /// `all` (default) or `lora`, as for `[instruct]`; the reference stays the starting model.
+    #[serde(default = "all")]
+    pub trainable: Trainable,
 }
 
 fn default_text_column() -> String {
@@ -111,6 +118,9 @@ fn default_validation_fraction() -> f64 {
 /// GPT-2's `<|endoftext|>`, which the book pads with.
 fn default_pad() -> u32 {
     llm_data::tokenizer::END_OF_TEXT_ID
+}
+fn all() -> Trainable {
+    Trainable::All
 }
 fn default_beta() -> f64 {
     0.1

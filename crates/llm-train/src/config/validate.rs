@@ -78,6 +78,17 @@ impl ExperimentConfig {
         {
             return fail(format!("dpo.beta must be positive, got {}", d.beta));
         }
+        let language_model_recipes = [("instruct", self.instruct.as_ref().map(|s| s.trainable)), ("dpo", self.dpo.as_ref().map(|s| s.trainable))];
+        for (recipe, trainable) in language_model_recipes {
+            match (trainable, &self.lora) {
+                (Some(Trainable::Head | Trainable::LastBlock), _) => {
+                    return fail(format!("{recipe}.trainable must be \"all\" or \"lora\" (a language model has no class head)"));
+                }
+                (Some(Trainable::Lora), None) => return fail(format!("{recipe}.trainable = \"lora\" needs a [lora] section (rank, alpha)")),
+                (Some(Trainable::Lora), Some(l)) => l.validate().map_err(|e| ConfigError::Invalid(e.to_string()))?,
+                _ => {}
+            }
+        }
         if let Some(f) = self.schedule.warmup_fraction
             && !(0.0..1.0).contains(&f)
         {

@@ -3,7 +3,7 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::log_sigmoid;
 use burn::train::{InferenceStep, RegressionOutput, TrainOutput, TrainStep};
 use llm_data::instruction::PreferenceBatch;
-use llm_model::Gpt;
+use llm_model::{CausalModel, LanguageModel};
 use llm_model::loss::sequence_logprobs;
 
 /// The DPO loss of a batch, `-log σ(β ((π_c − r_c) − (π_r − r_r)))` averaged, from the
@@ -27,8 +27,8 @@ pub fn dpo_loss(
 /// `compute_dpo_loss` reports them); `targets` is unused.
 #[derive(Module, Debug)]
 pub struct DpoObjective {
-    pub policy: Gpt,
-    pub reference: Gpt,
+    pub policy: LanguageModel,
+    pub reference: LanguageModel,
     #[module(skip)]
     pub beta: f64,
     /// Average the response log-probabilities over their tokens (the book's code) instead
@@ -40,16 +40,16 @@ pub struct DpoObjective {
 impl DpoObjective {
     /// `reference` is copied into parameters of its own (a clone of the policy would share
     /// them), frozen, and run without dropout.
-    pub fn new(policy: Gpt, reference: Gpt, beta: f64, average_logprobs: bool) -> Self {
-        let device = reference.wte.weight.device();
+    pub fn new(policy: LanguageModel, reference: LanguageModel, beta: f64, average_logprobs: bool) -> Self {
+        let device = reference.device();
         let fresh = reference.config().init(&device).expect("the reference's own config is valid");
-        let reference = fresh.load_record(reference.into_record()).with_dropout(0.0).no_grad();
+        let reference = fresh.load_record(reference.into_record()).with_dropout(0.0).expect("every family runs without dropout").no_grad();
         Self { policy, reference, beta, average_logprobs }
     }
 
     pub fn forward_dpo(&self, batch: PreferenceBatch) -> RegressionOutput {
         let avg = self.average_logprobs;
-        let logprobs = |model: &Gpt, ids: &burn::tensor::Tensor<2, burn::tensor::Int>, mask: &Tensor<2>| {
+        let logprobs = |model: &LanguageModel, ids: &burn::tensor::Tensor<2, burn::tensor::Int>, mask: &Tensor<2>| {
             sequence_logprobs(model.forward(ids.clone()), ids.clone(), mask.clone(), avg)
         };
         let pc = logprobs(&self.policy, &batch.chosen, &batch.chosen_mask);

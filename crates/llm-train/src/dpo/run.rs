@@ -11,7 +11,8 @@ use super::{DpoObjective, DpoTask, load_preference_data};
 use crate::error::TrainError;
 use crate::run_dir::save_model_and_plot;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{RunStart, train};
+use crate::run_setup::{RunStart, check_pad_token, train};
+use crate::trainable::trainable_language_model;
 use crate::{ExperimentConfig, PretrainOptions};
 
 /// What a finished DPO run reports.
@@ -36,9 +37,11 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
     })?;
     let out = &options.out;
     let (mut start, policy) = RunStart::new(config, options, None)?;
-    let policy = policy.into_gpt("finetune dpo")?;
+    check_pad_token(section.pad_token_id, &policy, "dpo.pad_token_id")?;
     // The reference is the starting policy, frozen; a resumed run loads both.
-    let model = start.resume(DpoObjective::new(policy.clone(), policy, section.beta, section.average_logprobs))?;
+    let reference = policy.clone();
+    let policy = trainable_language_model(policy, section.trainable, config.lora.as_ref(), &start.ad)?;
+    let model = start.resume(DpoObjective::new(policy, reference, section.beta, section.average_logprobs))?;
     let tokenizer = start.tokenizer.clone();
     let data = load_preference_data(&start.data_file, &tokenizer, section.template, section.split_seed)?;
     if data.validation.items.is_empty() {
@@ -69,7 +72,7 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
             .metric_train_numeric(LearningRateMetric::new())
     };
     let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, metrics)?;
-    let policy = llm_model::LanguageModel::Gpt2(model.policy.valid());
+    let policy = model.policy.valid().merge_lora();
     let model_dir = save_model_and_plot(out, &policy, &tokenizer)?;
     let (last, val_loss) = plan.last_step()?;
     Ok(DpoSummary {

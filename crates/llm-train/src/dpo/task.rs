@@ -99,7 +99,7 @@ impl TrainTask for DpoTask {
     }
 
     fn model_config(model: &DpoObjective) -> ModelConfig {
-        ModelConfig::Gpt2(model.policy.config().clone())
+        model.policy.config()
     }
 
     fn tokenizer(&self) -> &Tokenizer {

@@ -12,7 +12,8 @@ use crate::error::TrainError;
 use crate::lm_task::LmTask;
 use crate::run_dir::save_model_and_plot;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{RunStart, train};
+use crate::run_setup::{RunStart, check_pad_token, train};
+use crate::trainable::trainable_language_model;
 use crate::{CausalLm, ExperimentConfig, PretrainOptions};
 
 /// What a finished instruction fine-tuning run reports.
@@ -41,6 +42,8 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
     })?;
     let out = &options.out;
     let (mut start, model) = RunStart::new(config, options, None)?;
+    check_pad_token(section.pad_token_id, &model, "instruct.pad_token_id")?;
+    let model = trainable_language_model(model, section.trainable, config.lora.as_ref(), &start.ad)?;
     let model = start.resume(CausalLm::new(model))?;
     let tokenizer = start.tokenizer.clone();
     let data = load_instruct_data(&section, &start.data_file, &tokenizer, start.context)?;
@@ -65,7 +68,7 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         samples_path: out.join("samples.txt"),
     };
     let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, lm_metrics)?;
-    let trained = model.model.valid();
+    let trained = model.model.valid().merge_lora();
     let model_dir = save_model_and_plot(out, &trained, &tokenizer)?;
     let responses = if section.test_responses && !data.test_records.is_empty() {
         let answered = generate_responses(&trained, &tokenizer, section.template, &data.test_records, section.max_new_tokens);
