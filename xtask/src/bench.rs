@@ -14,14 +14,21 @@ const WORKLOADS: [&str; 6] = [
     "generate-qwen3-0.6b-kv",
     "generate-llama3.2-1b-kv",
 ];
+/// Whether a workload decodes a Qwen3 or Llama shape (run with two weight types per side).
+fn is_family_decoding(workload: &str) -> bool {
+    workload.starts_with("generate-qwen3") || workload.starts_with("generate-llama")
+}
+
 /// The weights the PyTorch side runs a workload in: the family decoding workloads twice, in
-/// float32 and in the book's default bfloat16 (ours run in float32); the others once.
+/// float32 and in the book's default bfloat16; the others once.
 fn torch_dtypes(workload: &str) -> &'static [Option<&'static str>] {
-    if workload.starts_with("generate-qwen3") || workload.starts_with("generate-llama") {
-        &[Some("float32"), Some("bfloat16")]
-    } else {
-        &[None]
-    }
+    if is_family_decoding(workload) { &[Some("float32"), Some("bfloat16")] } else { &[None] }
+}
+
+/// The weight matrices' type ours runs a workload in (`llm bench --dtype`): the family
+/// decoding workloads in f32 and in bf16; the others as they are.
+fn our_dtypes(workload: &str) -> &'static [Option<&'static str>] {
+    if is_family_decoding(workload) { &[Some("f32"), Some("bf16")] } else { &[None] }
 }
 const DEFAULT_BACKENDS: [&str; 2] = ["flex", "ndarray"];
 const PATCH_NOTE: &str = "PyTorch side: llms-from-scratch 1.0.19 (ch04.GPTModel, kv_cache.gpt2.GPTModel, torch.optim.AdamW); \
@@ -30,7 +37,7 @@ cached decode step, so the harness patches that one line to `mask[-num_tokens:, 
 `model.cfg` and `reset_kv_cache()`, which its GPT-2 model lacks, so the harness runs the book's `generate_text_simple_cached` \
 loop (resetting `current_pos`). Qwen3/Llama workloads: kv_cache.qwen3.Qwen3Model / kv_cache.llama3.Llama3Model (random \
 weights of the published shapes, seed 123) decoded by the package's `generate_text_simple_stream`, in float32 and in its \
-default bfloat16; ours decode in float32.";
+default bfloat16; ours decode with f32 weights and with bf16 weight matrices (activations in f32).";
 
 #[derive(Debug)]
 struct Options {
@@ -99,14 +106,17 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
     status.success().then_some(()).ok_or("building llm for the benchmark failed")?;
     let llm = root.join("target/bench/release/llm");
     let mut results = Vec::new();
-    let total: usize = o.workloads.iter().map(|w| (o.backends.len() + torch_dtypes(w).len()) * o.rounds).sum();
+    let total: usize =
+        o.workloads.iter().map(|w| (o.backends.len() * our_dtypes(w).len() + torch_dtypes(w).len()) * o.rounds).sum();
     let mut done = 0;
     for workload in &o.workloads {
         // Every side runs once per round; the rounds alternate which side goes first, so
         // that a machine drifting faster or slower over the minutes favours neither.
         let dtypes = torch_dtypes(workload);
         let mut torch: Vec<Vec<Value>> = vec![Vec::new(); dtypes.len()];
-        let mut ours: Vec<Vec<Value>> = vec![Vec::new(); o.backends.len()];
+        let sides: Vec<(&String, Option<&str>)> =
+            o.backends.iter().flat_map(|b| our_dtypes(workload).iter().map(move |d| (b, *d))).collect();
+        let mut ours: Vec<Vec<Value>> = vec![Vec::new(); sides.len()];
         for round in 0..o.rounds {
             let run_torch = |done: usize, dtype: Option<&str>| {
                 let shown = dtype.map_or(String::new(), |d| format!(" {d}"));
@@ -131,14 +141,18 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
                     runs.push(run_torch(done, *dtype)?);
                 }
             }
-            for (backend, runs) in o.backends.iter().zip(&mut ours) {
+            for ((backend, our_dtype), runs) in sides.iter().zip(&mut ours) {
                 done += 1;
-                eprintln!("[{done}/{total}] {workload} on {backend} (round {})...", round + 1);
+                let shown = our_dtype.map_or(String::new(), |d| format!(" {d}"));
+                eprintln!("[{done}/{total}] {workload} on {backend}{shown} (round {})...", round + 1);
                 let mut command = Command::new(&llm);
                 command
                     .args(["bench", "--workload", workload, "--repeats", &o.repeats.to_string()])
                     .args(["--backend", backend, "--json"])
                     .env("RAYON_NUM_THREADS", threads.to_string());
+                if let Some(dtype) = our_dtype {
+                    command.args(["--dtype", dtype]);
+                }
                 if with_tch {
                     crate::libtorch::configure(&mut command)?;
                 }
@@ -151,7 +165,7 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
                 }
             }
         }
-        for ((backend, runs), (dtype, torch)) in o.backends.iter().zip(&ours).flat_map(|b| dtypes.iter().zip(&torch).map(move |t| (b, t))) {
+        for (((backend, our_dtype), runs), (dtype, torch)) in sides.iter().zip(&ours).flat_map(|b| dtypes.iter().zip(&torch).map(move |t| (b, t))) {
             let reference = Pooled::of(torch);
             let pooled = Pooled::of(runs);
             let ratio = pooled.tokens_per_s / reference.tokens_per_s;
@@ -171,6 +185,8 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
                 "torch_version": torch[0]["torch"].clone(),
                 // The PyTorch side's weights, for the workloads run in two (null: float32).
                 "torch_dtype": dtype.map_or(Value::Null, Value::from),
+                // Our weight matrices' type, for the workloads run in two (null: f32).
+                "dtype": our_dtype.map_or(Value::Null, Value::from),
                 // flex's library for large products ("openblas" or "gemm"); null elsewhere.
                 "products": runs[0]["products"].clone(),
             }));
@@ -304,10 +320,13 @@ fn markdown(report: &Value) -> String {
     for r in report["results"].as_array().into_iter().flatten() {
         let by_round: Vec<String> =
             r["round_ratios"].as_array().into_iter().flatten().map(|x| format!("{:.2}", x.as_f64().unwrap_or(f64::NAN))).collect();
-        let backend = match r["products"].as_str() {
+        let mut backend = match r["products"].as_str() {
             Some(products) => format!("{} ({products})", r["backend"].as_str().unwrap_or("")),
             None => r["backend"].as_str().unwrap_or("").to_string(),
         };
+        if let Some(dtype) = r["dtype"].as_str() {
+            backend.push_str(&format!(", {dtype} weights"));
+        }
         let workload = match r["torch_dtype"].as_str() {
             Some(dtype) => format!("{} (PyTorch {dtype})", r["workload"].as_str().unwrap_or("")),
             None => r["workload"].as_str().unwrap_or("").to_string(),
@@ -341,6 +360,8 @@ mod tests {
         assert_eq!(o.workloads.len(), 6);
         assert_eq!(torch_dtypes("generate-qwen3-0.6b-kv"), [Some("float32"), Some("bfloat16")]);
         assert_eq!(torch_dtypes("train-small"), [None]);
+        assert_eq!(our_dtypes("generate-llama3.2-1b-kv"), [Some("f32"), Some("bf16")]);
+        assert_eq!(our_dtypes("generate-124m-kv"), [None]);
         assert_eq!(o.backends, ["flex", "ndarray"]);
         assert!(parse(&args(&["--workload", "train-1t"])).unwrap_err().contains("train-1t"));
         assert!(parse(&args(&["--repeats", "0"])).is_err());

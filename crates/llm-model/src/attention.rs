@@ -7,6 +7,7 @@ use burn::tensor::{Bool, Device, Tensor};
 use crate::dropout::Dropout;
 use crate::kv_cache::LayerKv;
 use crate::lora::{LoraAdapter, LoraConfig, adapted, merge_into};
+use crate::matrix_dtype::linear_forward;
 use crate::rows::on_rows;
 
 #[derive(Config, Debug)]
@@ -70,7 +71,7 @@ impl CausalSelfAttention {
         let device = x.device();
 
         let qkv = on_rows(x, |x| {
-            let qkv = self.c_attn.forward(x.clone()); // [b·t, 3d]
+            let qkv = linear_forward(&self.c_attn, x.clone()); // [b·t, 3d]
             match &self.lora {
                 Some(lora) => {
                     let parts = [&lora.query, &lora.key, &lora.value].map(|a| a.forward(x.clone()));

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use crate::block::Block;
 use crate::dropout::Dropout;
+use crate::matrix_dtype::embed;
 use crate::output_head::vocabulary_logits;
 use crate::torch_rng::SharedTorchGenerator;
 use crate::lora::{LoraAdapter, LoraConfig};
@@ -88,7 +89,7 @@ impl Gpt {
         let device = ids.device();
         let positions = Tensor::<1, Int>::arange(past as i64..(past + t) as i64, &device)
             .unsqueeze::<2>(); // [1, t]
-        let x = self.wte.forward(ids) + self.wpe.forward(positions); // [b, t, d]
+        let x = embed(&self.wte, ids) + embed(&self.wpe, positions); // [b, t, d]
         let mut x = self.drop.forward(x);
         for (i, block) in self.h.iter().enumerate() {
             let layer = cache.as_deref_mut().map(|c| &mut c.layers[i]);

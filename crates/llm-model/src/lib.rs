@@ -65,6 +65,7 @@ pub mod kv_cache;
 pub mod language_model;
 pub mod llama;
 pub mod lora;
+pub mod matrix_dtype;
 pub mod loss;
 pub mod mlp;
 pub mod model_config;

@@ -8,6 +8,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::matrix_dtype::linear_forward;
 use crate::rows::on_rows;
 
 /// Rank and scaling of the adapters.
@@ -75,8 +76,8 @@ impl LoraAdapter {
 /// once ([`on_rows`]).
 pub fn adapted<const D: usize>(layer: &Linear, adapter: Option<&LoraAdapter>, x: Tensor<D>) -> Tensor<D> {
     on_rows(x, |x| match adapter {
-        Some(lora) => layer.forward(x.clone()) + lora.forward(x),
-        None => layer.forward(x),
+        Some(lora) => linear_forward(layer, x.clone()) + lora.forward(x),
+        None => linear_forward(layer, x),
     })
 }
 

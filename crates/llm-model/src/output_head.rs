@@ -4,13 +4,14 @@
 use burn::nn::{Embedding, Linear};
 use burn::tensor::Tensor;
 
+use crate::matrix_dtype::{linear_forward, matmul_weight};
 use crate::rows::on_rows;
 
 /// Vocabulary logits of hidden states: `[b, t, d] -> [b, t, vocab]`, through `lm_head`, or
 /// through `embedding`'s matrix transposed when there is none.
 pub fn vocabulary_logits(hidden: Tensor<3>, lm_head: Option<&Linear>, embedding: &Embedding) -> Tensor<3> {
     on_rows(hidden, |hidden| match lm_head {
-        Some(head) => head.forward(hidden),
-        None => hidden.matmul(embedding.weight.val().transpose()),
+        Some(head) => linear_forward(head, hidden),
+        None => matmul_weight(hidden, embedding.weight.val().transpose()),
     })
 }

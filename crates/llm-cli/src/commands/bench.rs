@@ -7,7 +7,9 @@ use std::time::Instant;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::TrainStep;
 use llm_data::dataset::LmBatch;
+use llm_model::matrix_dtype::with_bf16_matrices;
 use llm_model::presets::init_preset;
+use llm_model::weights::WeightDtype;
 use llm_model::{CausalModel, GptConfig, LanguageModel, TorchGenerator};
 use llm_model::generation::{GenerateOptions, generate};
 use llm_train::CausalLm;
@@ -28,8 +30,8 @@ pub fn run(args: BenchArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Workload::TrainSmall => train(small(), 8, &device, args.repeats)?,
         Workload::Generate124mKv => decode(true, &device, args.repeats)?,
         Workload::Generate124mNocache => decode(false, &device, args.repeats)?,
-        Workload::GenerateQwen3Kv => decode_preset("qwen3-0.6b", &device, args.repeats)?,
-        Workload::GenerateLlama32Kv => decode_preset("llama-3.2-1b", &device, args.repeats)?,
+        Workload::GenerateQwen3Kv => decode_preset("qwen3-0.6b", args.dtype, &device, args.repeats)?,
+        Workload::GenerateLlama32Kv => decode_preset("llama-3.2-1b", args.dtype, &device, args.repeats)?,
     };
     let round = |x: f64| (x * 100.0).round() / 100.0;
     let mut pairs = vec![
@@ -160,11 +162,15 @@ fn decode(use_cache: bool, device: &Device, repeats: usize) -> anyhow::Result<Ve
 /// New tokens of the family decoding workloads (the first one ends the prompt's pass).
 const FAMILY_NEW_TOKENS: usize = 64;
 
-/// Cached greedy decoding of a preset's shape with random weights: tokens per second from
-/// the first new token to the last, so that the prompt's pass is not counted.
-fn decode_preset(preset: &str, device: &Device, repeats: usize) -> anyhow::Result<Vec<f64>> {
+/// Cached greedy decoding of a preset's shape with random weights (matrices in `dtype`):
+/// tokens per second from the first new token to the last, so that the prompt's pass is not
+/// counted.
+fn decode_preset(preset: &str, dtype: WeightDtype, device: &Device, repeats: usize) -> anyhow::Result<Vec<f64>> {
     device.seed(123);
-    let model = init_preset(preset, device)?;
+    let model = match dtype {
+        WeightDtype::F32 => init_preset(preset, device)?,
+        WeightDtype::Bf16 => with_bf16_matrices(init_preset(preset, device)?),
+    };
     let vocab = model.vocab_size() as u32;
     let prompt: Vec<u32> = (0..PROMPT as u32).map(|i| i * 4999 % vocab).collect();
     let options = GenerateOptions { max_new_tokens: FAMILY_NEW_TOKENS, use_cache: true, ..Default::default() };

@@ -5,6 +5,8 @@ use llm_data::instruction::InstructionRecord;
 use llm_train::instruct::{Judge, JudgeError, response_loss, rouge_l_f1};
 
 use super::train::round;
+use llm_model::weights::WeightDtype;
+
 use crate::cli::{EvalArgs, EvalCommand, EvalInstructArgs, GlobalArgs};
 
 pub fn run(args: EvalArgs, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -31,7 +33,7 @@ fn instruct(args: EvalInstructArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     ];
     if let Some(model) = &args.model {
         let device = super::selected_device(global)?;
-        let (model, tokenizer) = super::model_dir::load_for_text(model, &device, global.seed)?;
+        let (model, tokenizer) = super::model_dir::load_for_text(model, &device, global.seed, WeightDtype::F32)?;
         let loss = response_loss(&model, &tokenizer, template, &records)
             .with_context(|| format!("{}: no reference output tokens to score", args.responses.display()))?;
         pairs.push(("loss", round(loss).into()));

@@ -20,7 +20,7 @@ pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         anyhow::bail!("--top-k must be at least 1 (leave it out to sample from every token)");
     }
     let device = super::selected_device(global)?;
-    let (model, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed)?;
+    let (model, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed, args.dtype)?;
     let prompt = tokenizer.encode(&prompt_text(&args)?);
     if prompt.is_empty() {
         anyhow::bail!("--prompt is empty: generation needs at least one token");

@@ -5,6 +5,8 @@ use llm_data::corpus::{DataDir, read_text_file};
 use llm_model::CausalModel;
 use llm_model::eval::sequence_loss;
 
+use llm_model::weights::WeightDtype;
+
 use crate::cli::{GlobalArgs, PerplexityArgs};
 
 pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -15,7 +17,7 @@ pub fn run(args: PerplexityArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     // On a terminal, a spinner while the model loads (a 124M preset takes seconds to build).
     let loading = ProgressBar::new_spinner().with_message(format!("loading {}", args.model.display()));
     loading.enable_steady_tick(Duration::from_millis(120));
-    let loaded = super::model_dir::load_for_text(&args.model, &device, global.seed);
+    let loaded = super::model_dir::load_for_text(&args.model, &device, global.seed, WeightDtype::F32);
     loading.finish_and_clear();
     let (model, tokenizer) = loaded?;
     let max = model.context_length();

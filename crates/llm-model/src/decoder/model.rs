@@ -4,6 +4,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::{DecoderAttention, DecoderBlock, DecoderConfig};
 use crate::lora::{LoraAdapter, LoraConfig};
+use crate::matrix_dtype::embed;
 use crate::output_head::vocabulary_logits;
 use crate::{KvCache, ModelError};
 
@@ -53,7 +54,7 @@ impl<A: DecoderAttention> Decoder<A> {
         let [_, t] = ids.dims();
         let past = cache.as_ref().map_or(0, |c| c.len());
         let (cos, sin) = self.config.rope.tables(self.config.head_dim, past, t, &ids.device());
-        let mut x = self.embed_tokens.forward(ids); // [b, t, d]
+        let mut x = embed(&self.embed_tokens, ids); // [b, t, d]
         for (i, layer) in self.layers.iter().enumerate() {
             let layer_cache = cache.as_deref_mut().map(|c| &mut c.layers[i]);
             x = layer.forward(x, &cos, &sin, layer_cache);

@@ -5,7 +5,7 @@
 
 use burn::module::Param;
 use burn::nn::{Linear, RmsNorm};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor, TensorCreationOptions, TensorData};
 
 use super::{Decoder, DecoderAttention, DecoderConfig};
 use crate::ModelError;
@@ -15,6 +15,8 @@ use crate::weights::{HostTensor, TensorMap, host};
 pub struct HfWeights<'a> {
     map: &'a mut TensorMap,
     device: &'a Device,
+    /// The dtype matrices are kept in (vectors stay f32).
+    matrix_dtype: DType,
 }
 
 impl HfWeights<'_> {
@@ -22,11 +24,19 @@ impl HfWeights<'_> {
         Param::from_data(TensorData::new(t.data, t.shape), self.device)
     }
 
+    /// A matrix in `matrix_dtype`, converted on the host, so that an f32 copy of it never
+    /// reaches the device.
+    fn matrix(&self, t: HostTensor) -> Param<Tensor<2>> {
+        let data = TensorData::new(t.data, t.shape).convert_dtype(self.matrix_dtype);
+        let options = TensorCreationOptions::new(self.device.clone()).with_dtype(self.matrix_dtype);
+        Param::from_tensor(Tensor::from_data(data, options))
+    }
+
     /// `name` (`[d_out, d_in]`) into `linear` (`[d_in, d_out]`, no bias).
     pub fn linear(&mut self, linear: &mut Linear, name: &str) -> Result<(), ModelError> {
         let [d_in, d_out] = linear.weight.lazy_shape().dims(); // without initialising it
         let weight = self.map.take(&format!("{name}.weight"), &[d_out, d_in])?.transpose();
-        linear.weight = self.param(weight);
+        linear.weight = self.matrix(weight);
         Ok(())
     }
 
@@ -49,11 +59,17 @@ pub fn put_rms_norm(map: &mut TensorMap, name: &str, norm: &RmsNorm) {
 
 impl<A: DecoderAttention> Decoder<A> {
     /// The decoder of `config` with the weights of `map` (every tensor there, nothing else).
-    pub fn from_tensor_map(config: &DecoderConfig, mut map: TensorMap, device: &Device) -> Result<Self, ModelError> {
+    pub fn from_tensor_map(config: &DecoderConfig, map: TensorMap, device: &Device) -> Result<Self, ModelError> {
+        Self::from_tensor_map_in(config, map, device, DType::F32)
+    }
+
+    /// [`Decoder::from_tensor_map`] with the matrices (projections, embedding, output head)
+    /// in `matrix_dtype` (see [`crate::matrix_dtype`]).
+    pub fn from_tensor_map_in(config: &DecoderConfig, mut map: TensorMap, device: &Device, matrix_dtype: DType) -> Result<Self, ModelError> {
         let mut model: Self = config.init(device)?;
-        let mut weights = HfWeights { map: &mut map, device };
+        let mut weights = HfWeights { map: &mut map, device, matrix_dtype };
         let embed = weights.map.take("embed_tokens.weight", &[config.vocab_size, config.emb_dim])?;
-        model.embed_tokens.weight = weights.param(embed);
+        model.embed_tokens.weight = weights.matrix(embed);
         for (i, layer) in model.layers.iter_mut().enumerate() {
             let p = format!("layers.{i}");
             weights.rms_norm(&mut layer.input_layernorm, &format!("{p}.input_layernorm"))?;

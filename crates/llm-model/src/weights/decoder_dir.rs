@@ -62,6 +62,11 @@ pub fn read_decoder_config(dir: &Path) -> Result<DecoderConfig, ModelError> {
 
 /// Loads a Llama (`family` = `Llama`) or Qwen3 directory.
 pub fn load_decoder_dir(dir: &Path, family: Family, device: &Device) -> Result<LanguageModel, ModelError> {
+    load_decoder_dir_as(dir, family, device, WeightDtype::F32)
+}
+
+/// [`load_decoder_dir`] with the matrices in `dtype`, each converted as it is read.
+pub fn load_decoder_dir_as(dir: &Path, family: Family, device: &Device, dtype: WeightDtype) -> Result<LanguageModel, ModelError> {
     let config = read_decoder_config(dir)?;
     let mut map = TensorMap::new();
     for (name, tensor) in read_weights(dir)?.into_iter() {
@@ -71,9 +76,10 @@ pub fn load_decoder_dir(dir: &Path, family: Family, device: &Device) -> Result<L
     if config.tie_embeddings {
         map.discard(|n| n == "lm_head.weight");
     }
+    let dtype = dtype.burn_dtype();
     Ok(match family {
-        Family::Llama => LanguageModel::Llama(Decoder::from_tensor_map(&config, map, device)?),
-        Family::Qwen3 => LanguageModel::Qwen3(Decoder::from_tensor_map(&config, map, device)?),
+        Family::Llama => LanguageModel::Llama(Decoder::from_tensor_map_in(&config, map, device, dtype)?),
+        Family::Qwen3 => LanguageModel::Qwen3(Decoder::from_tensor_map_in(&config, map, device, dtype)?),
         Family::Gpt2 => unreachable!("GPT-2 directories load through load_hf_dir"),
     })
 }

@@ -4,7 +4,8 @@ use burn::tensor::Device;
 
 use super::book::BOOK_WEIGHTS_FILE;
 use super::hf::{CONFIG_FILE, WEIGHTS_FILE};
-use super::{INDEX_FILE, WeightDtype, load_book_dir, load_decoder_dir, load_hf_dir, save_decoder_dir, save_hf_dir_as};
+use super::{INDEX_FILE, WeightDtype, load_book_dir, load_decoder_dir_as, load_hf_dir, save_decoder_dir, save_hf_dir_as};
+use crate::matrix_dtype::with_bf16_matrices;
 use crate::{Family, Gpt, LanguageModel, ModelError};
 
 /// The weight formats a model directory can hold.
@@ -56,10 +57,18 @@ pub fn model_family(dir: &Path) -> Result<Family, ModelError> {
 
 /// Loads a model directory of any family this crate implements.
 pub fn load_language_model(dir: &Path, device: &Device) -> Result<LanguageModel, ModelError> {
+    load_language_model_as(dir, device, WeightDtype::F32)
+}
+
+/// [`load_language_model`] with the weight matrices kept in `dtype` (see
+/// [`crate::matrix_dtype`]): a Llama or Qwen3 matrix is converted as it is read, so loading
+/// in bf16 needs about the bf16 model's memory; a GPT-2 model is converted once loaded.
+pub fn load_language_model_as(dir: &Path, device: &Device, dtype: WeightDtype) -> Result<LanguageModel, ModelError> {
     model_format(dir)?;
-    let model = match model_family(dir)? {
-        Family::Gpt2 => LanguageModel::Gpt2(load_model(dir, device)?),
-        family => load_decoder_dir(dir, family, device)?,
+    let model = match (model_family(dir)?, dtype) {
+        (Family::Gpt2, WeightDtype::F32) => LanguageModel::Gpt2(load_model(dir, device)?),
+        (Family::Gpt2, WeightDtype::Bf16) => LanguageModel::Gpt2(with_bf16_matrices(load_model(dir, device)?)),
+        (family, dtype) => load_decoder_dir_as(dir, family, device, dtype)?,
     };
     tracing::info!(dir = %dir.display(), family = model.family().model_type(), "loaded model");
     Ok(model)

@@ -60,6 +60,14 @@ pub enum WeightDtype {
 }
 
 impl WeightDtype {
+    /// The tensor element type.
+    pub fn burn_dtype(self) -> burn::tensor::DType {
+        match self {
+            Self::F32 => burn::tensor::DType::F32,
+            Self::Bf16 => burn::tensor::DType::BF16,
+        }
+    }
+
     /// The name `config.json`'s `torch_dtype` uses.
     pub fn torch_name(self) -> &'static str {
         match self {

@@ -101,7 +101,8 @@ pub fn matmul(lhs: FlexTensor, rhs: FlexTensor) -> FlexTensor {
             .unwrap_or_else(|| matmul_gemm::<f32>(lhs, rhs)),
         DType::F64 => matmul_gemm::<f64>(lhs, rhs),
         DType::F16 => matmul_gemm::<f16>(lhs, rhs),
-        DType::BF16 => matmul_bf16(lhs, rhs),
+        DType::BF16 => super::gemv_bf16::try_matmul_bf16(&lhs, &rhs)
+            .unwrap_or_else(|| matmul_bf16(lhs, rhs)),
         _ => panic!("matmul: unsupported dtype {:?}", lhs.dtype()),
     }
 }

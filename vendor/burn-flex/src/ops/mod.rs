@@ -110,6 +110,7 @@ pub mod flip;
 mod float;
 pub mod gather_scatter;
 mod gemv;
+mod gemv_bf16;
 pub mod grid_sample;
 mod int;
 pub mod interpolate;
