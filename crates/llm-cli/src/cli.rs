@@ -60,6 +60,35 @@ pub enum Command {
     Eval(EvalArgs),
     /// Time one workload on one backend (what `cargo xtask bench` runs, one process each).
     Bench(BenchArgs),
+    /// Serve a model over OpenAI's HTTP API (chat completions, completions, models).
+    Serve(ServeArgs),
+    /// Chat with a model in the terminal (or one message a line on piped standard input).
+    Chat(ChatArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A model directory of any family, or a preset name for a fresh model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The address to listen on; the default takes connections from this machine only.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// The port (0: any free one; the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Require `Authorization: Bearer KEY` on every request.
+    #[arg(long, env = "LLM_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Requests decoded at the same time; more wait in the queue.
+    #[arg(long, default_value_t = 8)]
+    pub max_batch: usize,
+    /// Requests that may wait; beyond them a request gets 503 with Retry-After.
+    #[arg(long, default_value_t = 64)]
+    pub max_queue: usize,
+    /// The weight matrices' type, as for `generate`.
+    #[arg(long, default_value = "f32")]
+    pub dtype: WeightDtype,
 }
 
 #[derive(Debug, Args)]
@@ -309,6 +338,20 @@ pub struct GenerateArgs {
     /// enable_thinking=false for Qwen3, date_string=06 Dec 2026 for Llama 3. Repeatable.
     #[arg(long = "template-var", requires = "chat", value_name = "KEY=VALUE")]
     pub template_vars: Vec<String>,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// Recompute every step instead of using the KV cache (same output, slower).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// The weight matrices' type while generating: `f32`, or `bf16` (half the memory and
+    /// about 1.3x the decoding speed on CPU; a product's input and output are rounded to bf16).
+    #[arg(long, default_value = "f32")]
+    pub dtype: WeightDtype,
+}
+
+/// How `generate` and `chat` choose tokens.
+#[derive(Debug, Args)]
+pub struct SamplingArgs {
     #[arg(long, default_value_t = 50, allow_negative_numbers = true)]
     pub max_new_tokens: usize,
     /// 0 is greedy decoding.
@@ -318,11 +361,36 @@ pub struct GenerateArgs {
     pub top_k: Option<usize>,
     #[arg(long, allow_negative_numbers = true)]
     pub top_p: Option<f32>,
-    /// Recompute every step instead of using the KV cache (same output, slower).
+}
+
+impl SamplingArgs {
+    /// The sampler's settings, or an error naming the flag out of range.
+    pub fn config(&self) -> anyhow::Result<llm_model::generation::SamplingConfig> {
+        if !(self.temperature >= 0.0 && self.temperature.is_finite()) {
+            anyhow::bail!("--temperature must be 0 (greedy) or positive, got {}", self.temperature);
+        }
+        if self.top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
+            anyhow::bail!("--top-p must be in (0, 1], got {}", self.top_p.unwrap_or_default());
+        }
+        if self.top_k == Some(0) {
+            anyhow::bail!("--top-k must be at least 1 (leave it out to sample from every token)");
+        }
+        Ok(llm_model::generation::SamplingConfig { temperature: self.temperature, top_k: self.top_k, top_p: self.top_p })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// A model directory of any family (its chat template, or the Alpaca format without
+    /// one), or a preset name for a fresh model.
     #[arg(long)]
-    pub no_cache: bool,
-    /// The weight matrices' type while generating: `f32`, or `bf16` (half the memory and
-    /// about 1.3x the decoding speed on CPU; a product's input and output are rounded to bf16).
+    pub model: PathBuf,
+    /// A system message that starts the conversation (`/system TEXT` changes it).
+    #[arg(long, allow_hyphen_values = true)]
+    pub system: Option<String>,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// The weight matrices' type, as for `generate`.
     #[arg(long, default_value = "f32")]
     pub dtype: WeightDtype,
 }

@@ -22,7 +22,9 @@ fn main() {
         .unwrap_or_else(|e| e.exit());
     cli.global.seed_given = matches.value_source("seed") == Some(clap::parser::ValueSource::CommandLine)
         || subcommand_seed_given(&matches);
-    init_logging(cli.global.verbose);
+    // A server logs one line per request by default.
+    let serving = matches!(cli.command, cli::Command::Serve(_));
+    init_logging(cli.global.verbose, serving);
     one_line_panics();
     if let Err(err) = set_block_cache_limit(commands::selected_backend(&cli.global)) {
         eprintln!("error: {err}");
@@ -110,8 +112,9 @@ fn set_block_cache_limit(backend: backend::Backend) -> Result<(), String> {
     Ok(())
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, serving: bool) {
     let default = match verbose {
+        0 if serving => "warn,llm::commands::serve=info",
         0 => "warn",
         1 => "info",
         _ => "debug",

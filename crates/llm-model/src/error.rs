@@ -57,3 +57,11 @@ impl ModelError {
         }
     }
 }
+
+/// An error naming the first of `fields` that is 0.
+pub(crate) fn require_at_least_one(fields: &[(&str, usize)]) -> Result<(), ModelError> {
+    match fields.iter().find(|(_, value)| *value == 0) {
+        Some((name, _)) => Err(ModelError::InvalidConfig(format!("`{name}` must be at least 1"))),
+        None => Ok(()),
+    }
+}

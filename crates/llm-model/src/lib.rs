@@ -50,24 +50,20 @@
 //! imports this crate gets crates.io's burn-flex, with the same results up to the last bits
 //! of a sum.
 
-pub mod attention;
-pub mod block;
 pub mod classifier;
-pub mod config;
 pub mod decoder;
 pub mod dropout;
 pub mod error;
 pub mod eval;
 pub mod generation;
 pub mod grouped_attention;
-pub mod gpt;
+pub mod gpt2;
 pub mod kv_cache;
 pub mod language_model;
 pub mod llama;
 pub mod lora;
 pub mod matrix_dtype;
 pub mod loss;
-pub mod mlp;
 pub mod model_config;
 pub mod mt19937;
 pub mod output_head;
@@ -81,10 +77,9 @@ pub mod torch_rng;
 pub mod weights;
 
 pub use classifier::{Classifier, Pooling};
-pub use config::GptConfig;
+pub use gpt2::{Gpt, GptConfig};
 pub use lora::LoraConfig;
 pub use error::ModelError;
-pub use gpt::Gpt;
 pub use kv_cache::KvCache;
 pub use language_model::{CausalModel, Family, LanguageModel};
 pub use model_config::ModelConfig;

@@ -1,24 +1,13 @@
 use std::io::Write;
 
-use std::path::Path;
-
-use llm_data::Tokenizer;
-use llm_data::chat::{ChatMessage, ChatTemplate, end_of_sequence_ids};
+use llm_data::chat::{ChatMessage, ChatTemplate};
 use llm_data::tokenizer::StreamDecoder;
-use llm_model::generation::{GenerateOptions, SamplingConfig, generate, strip_stop};
+use llm_model::generation::{GenerateOptions, generate, strip_stop};
 
 use crate::cli::{GenerateArgs, GlobalArgs};
 
 pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    if !(args.temperature >= 0.0 && args.temperature.is_finite()) {
-        anyhow::bail!("--temperature must be 0 (greedy) or positive, got {}", args.temperature);
-    }
-    if args.top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
-        anyhow::bail!("--top-p must be in (0, 1], got {}", args.top_p.unwrap_or_default());
-    }
-    if args.top_k == Some(0) {
-        anyhow::bail!("--top-k must be at least 1 (leave it out to sample from every token)");
-    }
+    let sampling = args.sampling.config()?;
     let device = super::selected_device(global)?;
     let (model, tokenizer) = super::model_dir::load_for_text(&args.model, &device, global.seed, args.dtype)?;
     let prompt = tokenizer.encode(&prompt_text(&args)?);
@@ -26,14 +15,10 @@ pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         anyhow::bail!("--prompt is empty: generation needs at least one token");
     }
     let options = GenerateOptions {
-        max_new_tokens: args.max_new_tokens,
-        sampling: SamplingConfig {
-            temperature: args.temperature,
-            top_k: args.top_k,
-            top_p: args.top_p,
-        },
+        max_new_tokens: args.sampling.max_new_tokens,
+        sampling,
         seed: global.seed,
-        stop_tokens: stop_tokens(&args.model, &tokenizer)?,
+        stop_tokens: super::chat_format::stop_tokens(&args.model, &tokenizer)?,
         use_cache: !args.no_cache,
     };
     let stop = &options.stop_tokens;
@@ -102,14 +87,4 @@ fn template_vars(flags: &[String]) -> anyhow::Result<serde_json::Map<String, ser
             _ => anyhow::bail!("--template-var {flag:?}: expected KEY=VALUE"),
         })
         .collect()
-}
-
-/// The tokens that end the reply: a model directory's end-of-sequence ids, or for a preset
-/// GPT-2's `<|endoftext|>`.
-fn stop_tokens(model: &Path, tokenizer: &Tokenizer) -> anyhow::Result<Vec<u32>> {
-    if model.is_dir() {
-        Ok(end_of_sequence_ids(model, tokenizer)?)
-    } else {
-        Ok(tokenizer.end_of_text().into_iter().collect())
-    }
 }

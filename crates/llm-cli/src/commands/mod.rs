@@ -1,4 +1,6 @@
 mod bench;
+mod chat;
+mod chat_format;
 mod classify;
 mod convert;
 mod eval;
@@ -6,6 +8,7 @@ mod finetune;
 mod generate;
 mod model_dir;
 mod perplexity;
+mod serve;
 mod tokenize;
 mod train;
 
@@ -24,6 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Classify(args) => classify::run(args, global),
         Command::Eval(args) => eval::run(args, global),
         Command::Bench(args) => bench::run(args, global),
+        Command::Serve(args) => serve::run(args, global),
+        Command::Chat(args) => chat::run(args, global),
     }
 }
 

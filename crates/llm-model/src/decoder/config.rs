@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
-use crate::config::require_at_least_one;
+use crate::error::require_at_least_one;
 use crate::rope::RopeConfig;
 
 /// The standard deviation of fresh weights (`initializer_range` in the published configs).

@@ -1,6 +1,4 @@
-use burn::tensor::{Int, Tensor, TensorData};
-
-use super::{Sampler, SamplingConfig};
+use super::{Decoding, SamplingConfig};
 use crate::CausalModel;
 
 /// Settings of one generation call.
@@ -38,30 +36,11 @@ pub fn generate(
     options: &GenerateOptions,
     mut on_token: impl FnMut(u32),
 ) -> Vec<u32> {
-    assert!(!prompt.is_empty(), "generation needs at least one prompt token");
-    let context = model.context_length();
-    let mut sampler = Sampler::new(options.sampling.clone(), options.seed);
-    let mut tokens = prompt.to_vec();
-    let mut cache = model.new_cache();
-    let mut fed = 0; // tokens of `tokens` that the cache holds
-    for _ in 0..options.max_new_tokens {
-        let logits = if options.use_cache && tokens.len() <= context {
-            let row = model.forward_cached(ids_tensor(model, &tokens[fed..]), &mut cache);
-            fed = tokens.len();
-            last_logits(row)
-        } else {
-            // Past the context window positions shift every step, so nothing can be reused.
-            let window = &tokens[tokens.len().saturating_sub(context)..];
-            last_logits(model.forward(ids_tensor(model, window)))
-        };
-        let next = sampler.sample(&logits);
-        tokens.push(next);
-        on_token(next);
-        if options.stop_tokens.contains(&next) {
-            break;
-        }
+    let mut decoding = Decoding::new(model, prompt, options.clone());
+    while let Some(token) = decoding.step(model) {
+        on_token(token);
     }
-    tokens.split_off(prompt.len())
+    decoding.generated().to_vec()
 }
 
 /// `ids` without a final stop token (the book's generation stops before appending it).
@@ -70,19 +49,4 @@ pub fn strip_stop(mut ids: Vec<u32>, stop_tokens: &[u32]) -> Vec<u32> {
         ids.pop();
     }
     ids
-}
-
-/// The logits of the last position of the first sequence, on the host.
-pub fn last_logits(logits: Tensor<3>) -> Vec<f32> {
-    let [_, t, v] = logits.dims();
-    logits
-        .slice([0..1, t - 1..t, 0..v])
-        .into_data()
-        .iter::<f32>()
-        .collect()
-}
-
-fn ids_tensor(model: &(impl CausalModel + ?Sized), ids: &[u32]) -> Tensor<2, Int> {
-    let data: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
-    Tensor::from_data(TensorData::new(data, [1, ids.len()]), &model.device())
 }

@@ -5,9 +5,9 @@ use crate::dropout::Dropout;
 use burn::tensor::{Device, Tensor};
 
 use crate::GptConfig;
-use crate::attention::{CausalSelfAttention, CausalSelfAttentionConfig};
+use super::attention::{CausalSelfAttention, CausalSelfAttentionConfig};
 use crate::kv_cache::LayerKv;
-use crate::mlp::{Mlp, MlpConfig};
+use super::mlp::{Mlp, MlpConfig};
 
 /// A pre-norm transformer block: `x + drop(attn(ln_1(x)))`, then `x + drop(mlp(ln_2(x)))`.
 #[derive(Module, Debug)]

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::error::require_at_least_one;
 
 /// Hyper-parameters of a GPT model.
 ///
@@ -27,14 +28,6 @@ pub struct GptConfig {
 
 fn default_eps() -> f64 {
     1e-5
-}
-
-/// An error naming the first of `fields` that is 0.
-pub(crate) fn require_at_least_one(fields: &[(&str, usize)]) -> Result<(), ModelError> {
-    match fields.iter().find(|(_, value)| *value == 0) {
-        Some((name, _)) => Err(ModelError::InvalidConfig(format!("`{name}` must be at least 1"))),
-        None => Ok(()),
-    }
 }
 
 /// The preset names [`GptConfig::preset`] knows, in the order the error message lists them.

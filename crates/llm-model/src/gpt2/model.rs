@@ -5,7 +5,7 @@ use burn::nn::{
 };
 use burn::tensor::{Device, Int, Tensor};
 
-use crate::block::Block;
+use super::block::Block;
 use crate::dropout::Dropout;
 use crate::matrix_dtype::embed;
 use crate::output_head::vocabulary_logits;
