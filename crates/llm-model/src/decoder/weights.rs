@@ -25,8 +25,12 @@ impl HfWeights<'_> {
     }
 
     /// A matrix in `matrix_dtype`, converted on the host, so that an f32 copy of it never
-    /// reaches the device.
+    /// reaches the device. In f32 it is a parameter like any other: created from the host
+    /// data when first used, without a second copy.
     fn matrix(&self, t: HostTensor) -> Param<Tensor<2>> {
+        if self.matrix_dtype == DType::F32 {
+            return self.param(t);
+        }
         let data = TensorData::new(t.data, t.shape).convert_dtype(self.matrix_dtype);
         let options = TensorCreationOptions::new(self.device.clone()).with_dtype(self.matrix_dtype);
         Param::from_tensor(Tensor::from_data(data, options))
