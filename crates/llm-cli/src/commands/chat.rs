@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use llm_data::chat::ChatMessage;
 use llm_data::tokenizer::StreamDecoder;
 use llm_model::CausalModel;
-use llm_model::generation::{Decoding, FinishReason, GenerateOptions};
+use llm_model::generation::{Decoding, GenerateOptions};
 
 use super::chat_format::{ChatFormat, stop_tokens};
 use crate::cli::{ChatArgs, GlobalArgs};
@@ -77,7 +77,7 @@ pub fn run(args: ChatArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let mut text = StreamDecoder::new(&tokenizer);
         let mut reply = String::new();
         while let Some(token) = decoding.step(&model) {
-            if decoding.finish_reason() == Some(FinishReason::Stop) && stop.contains(&token) {
+            if decoding.ended_on_stop_token() {
                 break;
             }
             let piece = text.push(token);

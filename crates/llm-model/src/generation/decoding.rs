@@ -75,13 +75,10 @@ impl Decoding {
         &self.tokens[self.prompt_len..]
     }
 
-    /// The tokens that end this sequence.
-    pub fn stop_tokens(&self) -> &[u32] {
-        &self.options.stop_tokens
-    }
-
-    pub fn prompt_len(&self) -> usize {
-        self.prompt_len
+    /// Whether the sequence ended by producing one of its stop tokens (the last of
+    /// [`Decoding::generated`], which is not part of the reply's text).
+    pub fn ended_on_stop_token(&self) -> bool {
+        self.finished == Some(FinishReason::Stop) && self.generated().last().is_some_and(|t| self.options.stop_tokens.contains(t))
     }
 
     /// Why the sequence ended, once it has.

@@ -120,7 +120,7 @@ impl<'t> Running<'t> {
         }
         match catch_unwind(AssertUnwindSafe(|| self.decoding.step(model))) {
             Ok(Some(token)) => {
-                if self.decoding.finish_reason() != Some(FinishReason::Stop) {
+                if !self.decoding.ended_on_stop_token() {
                     let (piece, stopped) = self.stop.push(&self.text.push(token));
                     self.send_text(piece);
                     if stopped {
@@ -146,15 +146,11 @@ impl<'t> Running<'t> {
                 let rest = self.stop.finish();
                 self.send_text(rest);
                 let generated = self.decoding.generated().len();
-                let completion_tokens = if finish == FinishReason::Stop && self.ended_by_token() { generated - 1 } else { generated };
+                let completion_tokens = generated - usize::from(self.decoding.ended_on_stop_token());
                 let _ = self.events.send(Event::Done { finish, completion_tokens });
                 false
             }
         }
-    }
-
-    fn ended_by_token(&self) -> bool {
-        self.decoding.generated().last().is_some_and(|t| self.decoding.stop_tokens().contains(t))
     }
 
     fn send_text(&self, text: String) {
