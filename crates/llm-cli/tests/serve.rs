@@ -85,8 +85,13 @@ fn json(body: &str) -> Value {
 
 /// A tiny GPT-2 model (random weights, GPT-2's tokenizer) with room for the Alpaca prompt.
 fn gpt_model_dir() -> tempfile::TempDir {
+    gpt_model_dir_of_width(32, 2)
+}
+
+/// A GPT-2 model of `emb_dim` and `n_layers` (random weights, GPT-2's tokenizer).
+fn gpt_model_dir_of_width(emb_dim: usize, n_layers: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let config = llm_model::GptConfig { context_length: 160, emb_dim: 32, n_heads: 2, n_layers: 2, ..llm_model::GptConfig::gpt2_small() };
+    let config = llm_model::GptConfig { context_length: 160, emb_dim, n_heads: 2, n_layers, ..llm_model::GptConfig::gpt2_small() };
     let device = burn::tensor::Device::flex();
     device.seed(11);
     llm_model::weights::save_hf_dir(&config.init(&device).unwrap(), dir.path()).unwrap();
@@ -216,6 +221,29 @@ fn bad_requests_get_openai_error_objects() {
     let (s, _, b) = post(&served, "/v1/completions", r#"{"prompt": "Hello", "max_tokens": 3, "temperature": 0}"#, &[]);
     assert_eq!(s, 200, "{b}");
     assert_eq!(json(&b)["usage"]["completion_tokens"], 3);
+}
+
+#[test]
+fn concurrent_requests_are_decoded_together_and_answer_as_alone() {
+    // Wide enough that each reply takes a while, so the requests overlap.
+    let model = gpt_model_dir_of_width(256, 4);
+    let served = Served::start(model.path(), &["--max-batch", "8"]);
+    let requests = [("The cat", 30), ("Once upon a time there", 12), ("Rust is", 25), ("A", 40), ("Hello, my name is", 18), ("1, 2, 3,", 35)];
+    let body = |(prompt, tokens): (&str, usize)| serde_json::json!({"prompt": prompt, "max_tokens": tokens, "temperature": 0}).to_string();
+    let replies: Vec<(u16, String, String)> = std::thread::scope(|scope| {
+        let served = &served;
+        let handles: Vec<_> = requests.map(|r| scope.spawn(move || post(served, "/v1/completions", &body(r), &[]))).into_iter().collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for ((prompt, tokens), (status, _, reply)) in requests.iter().zip(&replies) {
+        assert_eq!(*status, 200, "{reply}");
+        let expected = greedy(model.path(), prompt, *tokens, &[]);
+        assert_eq!(json(reply)["choices"][0]["text"], expected["text"], "{prompt:?}: as generate alone");
+        assert_eq!(json(reply)["usage"]["completion_tokens"], expected["generated_tokens"], "{prompt:?}");
+    }
+    let log = served.log();
+    let largest = log.lines().filter_map(|l| l.split("batch=").nth(1)?.split_whitespace().next()?.parse::<usize>().ok()).max();
+    assert!(largest.is_some_and(|b| b >= 2), "the requests were decoded together: {log}");
 }
 
 #[test]

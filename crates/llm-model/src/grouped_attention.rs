@@ -6,22 +6,30 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Tensor};
 
-use crate::kv_cache::LayerKv;
+use crate::kv_cache::LayerCache;
 
 /// Attends every query position to itself and the positions before it, including those in
-/// `cache` (which this call extends with `k` and `v`).
+/// `cache` (which this call extends with `k` and `v`). With a cache per row, each row
+/// attends to its own cache alone, exactly as it would in a batch of one.
 ///
 /// # Shapes
 /// - q: `[batch, heads, seq, head_dim]`; k, v: `[batch, kv_heads, seq, head_dim]`
 /// - output: `[batch, seq, heads · head_dim]`
-pub fn grouped_causal_attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, cache: Option<&mut LayerKv>) -> Tensor<3> {
+pub fn grouped_causal_attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, cache: Option<LayerCache<'_>>) -> Tensor<3> {
+    let (k, v) = match cache {
+        Some(LayerCache::PerRow(caches)) => {
+            let row = |x: &Tensor<4>, r: usize| x.clone().narrow(0, r, 1);
+            let rows = caches.into_iter().enumerate().map(|(r, cache)| {
+                grouped_causal_attention(row(&q, r), row(&k, r), row(&v, r), Some(LayerCache::Shared(cache)))
+            });
+            return Tensor::cat(rows.collect(), 0);
+        }
+        Some(LayerCache::Shared(cache)) => cache.append(k, v),
+        None => (k, v),
+    };
     let [b, h, t, hd] = q.dims();
     let kv = k.dims()[1];
     let group = h / kv;
-    let (k, v) = match cache {
-        Some(cache) => cache.append(k, v),
-        None => (k, v),
-    };
     let s = k.dims()[2]; // past + t
     let past = s - t;
     let device = q.device();
@@ -70,11 +78,11 @@ mod tests {
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5);
         assert!(close(&ours, &expected));
         // Position by position through the cache: the same outputs.
-        let mut cache = LayerKv::default();
+        let mut cache = crate::kv_cache::LayerKv::default();
         let mut stepped = Vec::new();
         for i in 0..t {
             let one = |x: &Tensor<4>| x.clone().narrow(2, i, 1);
-            let out = grouped_causal_attention(one(&q), one(&k), one(&v), Some(&mut cache)); // [b, 1, h hd]
+            let out = grouped_causal_attention(one(&q), one(&k), one(&v), Some(LayerCache::Shared(&mut cache))); // [b, 1, h hd]
             stepped.push(out);
         }
         let stepped: Vec<f32> = Tensor::cat(stepped, 1).into_data().iter().collect();

@@ -16,6 +16,11 @@ pub trait CausalModel {
     /// Final-norm hidden states of `ids`, the tokens after those `cache` holds (which the
     /// call extends): `[batch, seq] -> [batch, seq, emb_dim]`.
     fn hidden(&self, ids: Tensor<2, Int>, cache: Option<&mut KvCache>) -> Tensor<3>;
+    /// Final-norm hidden states of one new token per row, row `r` continuing the sequence
+    /// `caches[r]` holds (which the call extends; the caches may hold different lengths):
+    /// `[rows, 1] -> [rows, 1, emb_dim]`. Several sequences decoded together share each
+    /// weight product, and each row attends to its own cache only.
+    fn hidden_rows(&self, ids: Tensor<2, Int>, caches: &mut [&mut KvCache]) -> Tensor<3>;
     /// The output head: `[batch, seq, emb_dim] -> [batch, seq, vocab]`.
     fn logits(&self, hidden: Tensor<3>) -> Tensor<3>;
     /// Next-token logits for every position: `[batch, seq] -> [batch, seq, vocab]`.
@@ -25,6 +30,10 @@ pub trait CausalModel {
     /// Like [`CausalModel::forward`] for the tokens after those `cache` holds, which it extends.
     fn forward_cached(&self, ids: Tensor<2, Int>, cache: &mut KvCache) -> Tensor<3> {
         self.logits(self.hidden(ids, Some(cache)))
+    }
+    /// [`CausalModel::hidden_rows`] through the output head: `[rows, 1] -> [rows, 1, vocab]`.
+    fn forward_rows(&self, ids: Tensor<2, Int>, caches: &mut [&mut KvCache]) -> Tensor<3> {
+        self.logits(self.hidden_rows(ids, caches))
     }
     /// An empty cache for this model.
     fn new_cache(&self) -> KvCache;
@@ -166,6 +175,9 @@ impl CausalModel for LanguageModel {
     fn hidden(&self, ids: Tensor<2, Int>, cache: Option<&mut KvCache>) -> Tensor<3> {
         self.inner().hidden(ids, cache)
     }
+    fn hidden_rows(&self, ids: Tensor<2, Int>, caches: &mut [&mut KvCache]) -> Tensor<3> {
+        self.inner().hidden_rows(ids, caches)
+    }
     fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
         self.inner().logits(hidden)
     }
@@ -190,6 +202,9 @@ impl CausalModel for Gpt {
     fn hidden(&self, ids: Tensor<2, Int>, cache: Option<&mut KvCache>) -> Tensor<3> {
         Gpt::hidden(self, ids, cache)
     }
+    fn hidden_rows(&self, ids: Tensor<2, Int>, caches: &mut [&mut KvCache]) -> Tensor<3> {
+        Gpt::hidden_rows(self, ids, caches)
+    }
     fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
         Gpt::logits(self, hidden)
     }
@@ -213,6 +228,9 @@ impl CausalModel for Gpt {
 impl<A: DecoderAttention> CausalModel for Decoder<A> {
     fn hidden(&self, ids: Tensor<2, Int>, cache: Option<&mut KvCache>) -> Tensor<3> {
         Decoder::hidden(self, ids, cache)
+    }
+    fn hidden_rows(&self, ids: Tensor<2, Int>, caches: &mut [&mut KvCache]) -> Tensor<3> {
+        Decoder::hidden_rows(self, ids, caches)
     }
     fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
         Decoder::logits(self, hidden)

@@ -49,13 +49,15 @@ impl RopeConfig {
             .collect()
     }
 
-    /// `(cos, sin)` of the angles of positions `start..start + len`, each `[len, head_dim]`
-    /// (the angles repeated over both halves).
-    pub fn tables(&self, head_dim: usize, start: usize, len: usize, device: &Device) -> (Tensor<2>, Tensor<2>) {
+    /// `(cos, sin)` of the angles of positions `start..start + len` for each of `starts`
+    /// (one start for a whole batch, or one per row), each `[starts, 1, len, head_dim]`: the
+    /// angles repeated over both halves, shaped to broadcast over `[batch, heads, len, head_dim]`.
+    pub fn tables(&self, head_dim: usize, starts: &[usize], len: usize, device: &Device) -> (Tensor<4>, Tensor<4>) {
         let inv_freq = self.inv_freq(head_dim);
         let half = head_dim / 2;
-        let (mut cos, mut sin) = (Vec::with_capacity(len * head_dim), Vec::with_capacity(len * head_dim));
-        for position in start..start + len {
+        let size = starts.len() * len * head_dim;
+        let (mut cos, mut sin) = (Vec::with_capacity(size), Vec::with_capacity(size));
+        for position in starts.iter().flat_map(|&start| start..start + len) {
             // The product in f32, as transformers' `inv_freq @ position_ids` computes it.
             let angles: Vec<f32> = inv_freq.iter().map(|f| f * position as f32).collect();
             for _half in 0..2 {
@@ -63,8 +65,8 @@ impl RopeConfig {
                 sin.extend(angles.iter().map(|a| a.sin()));
             }
         }
-        debug_assert_eq!(cos.len(), len * 2 * half);
-        let tensor = |values: Vec<f32>| Tensor::from_data(TensorData::new(values, [len, head_dim]), device);
+        debug_assert_eq!(cos.len(), starts.len() * len * 2 * half);
+        let tensor = |values: Vec<f32>| Tensor::from_data(TensorData::new(values, [starts.len(), 1, len, head_dim]), device);
         (tensor(cos), tensor(sin))
     }
 }
@@ -90,15 +92,16 @@ impl Llama3Scaling {
 /// `rotate_half(x) = [-x2, x1]` for the halves `x1`, `x2` of each head.
 ///
 /// # Shapes
-/// - x: `[batch, heads, seq, head_dim]`; cos, sin: `[seq, head_dim]`
+/// - x: `[batch, heads, seq, head_dim]`; cos, sin: `[1 or batch, 1, seq, head_dim]`
+///   ([`RopeConfig::tables`])
 /// - output: `[batch, heads, seq, head_dim]`
-pub fn apply_rotary(x: Tensor<4>, cos: &Tensor<2>, sin: &Tensor<2>) -> Tensor<4> {
+pub fn apply_rotary(x: Tensor<4>, cos: &Tensor<4>, sin: &Tensor<4>) -> Tensor<4> {
     let [_, _, _, d] = x.dims();
     let half = d / 2;
     let x1 = x.clone().narrow(3, 0, half);
     let x2 = x.clone().narrow(3, half, half);
     let rotated = Tensor::cat(vec![x2.neg(), x1], 3);
-    x * cos.clone().unsqueeze::<4>() + rotated * sin.clone().unsqueeze::<4>()
+    x * cos.clone() + rotated * sin.clone()
 }
 
 #[cfg(test)]
@@ -139,7 +142,7 @@ mod tests {
         let device = Device::flex();
         let rope = RopeConfig { theta: 10_000.0, llama3: None };
         let x = Tensor::<4>::from_data(TensorData::new((0..16).map(|i| i as f32 * 0.25 - 1.0).collect::<Vec<_>>(), [1, 1, 2, 8]), &device);
-        let (cos, sin) = rope.tables(8, 0, 2, &device);
+        let (cos, sin) = rope.tables(8, &[0], 2, &device);
         let y = apply_rotary(x.clone(), &cos, &sin);
         let (xs, ys): (Vec<f32>, Vec<f32>) = (x.into_data().iter().collect(), y.into_data().iter().collect());
         assert_eq!(&xs[..8], &ys[..8], "position 0 is not rotated");

@@ -7,7 +7,7 @@ use super::attention_lora::AttentionLora;
 use super::weights::{HfWeights, put_linear};
 use crate::ModelError;
 use crate::grouped_attention::grouped_causal_attention;
-use crate::kv_cache::LayerKv;
+use crate::kv_cache::LayerCache;
 use crate::lora::{LoraAdapter, LoraConfig, adapted};
 use crate::rope::apply_rotary;
 use crate::weights::TensorMap;
@@ -21,9 +21,9 @@ pub trait DecoderAttention: Module + ModuleDisplay + Sized {
     /// which the call extends), with rotary positions from the `cos`/`sin` tables.
     ///
     /// # Shapes
-    /// - x: `[batch, seq, emb_dim]`; cos, sin: `[seq, head_dim]`
+    /// - x: `[batch, seq, emb_dim]`; cos, sin: `[1 or batch, 1, seq, head_dim]` ([`RopeConfig::tables`](crate::rope::RopeConfig::tables))
     /// - output: `[batch, seq, emb_dim]`
-    fn forward(&self, x: Tensor<3>, cos: &Tensor<2>, sin: &Tensor<2>, cache: Option<&mut LayerKv>) -> Tensor<3>;
+    fn forward(&self, x: Tensor<3>, cos: &Tensor<4>, sin: &Tensor<4>, cache: Option<LayerCache<'_>>) -> Tensor<3>;
 
     /// Takes this layer's weights, named under `prefix` (`layers.N.self_attn`).
     fn load(&mut self, weights: &mut HfWeights, prefix: &str) -> Result<(), ModelError>;
@@ -100,15 +100,15 @@ pub struct HeadShape {
 /// `cos`/`sin` tables, then attended causally (extending `cache`).
 ///
 /// # Shapes
-/// - x: `[batch, seq, emb_dim]`; cos, sin: `[seq, head_dim]`; output: `[batch, seq, emb_dim]`
+/// - x: `[batch, seq, emb_dim]`; cos, sin: `[1 or batch, 1, seq, head_dim]` ([`RopeConfig::tables`](crate::rope::RopeConfig::tables)); output: `[batch, seq, emb_dim]`
 pub fn rotary_self_attention(
     projections: [&Linear; 4],
     lora: Option<&AttentionLora>,
     qk_norms: Option<[&RmsNorm; 2]>,
     shape: HeadShape,
     x: Tensor<3>,
-    rotary: (&Tensor<2>, &Tensor<2>),
-    cache: Option<&mut LayerKv>,
+    rotary: (&Tensor<4>, &Tensor<4>),
+    cache: Option<LayerCache<'_>>,
 ) -> Tensor<3> {
     let [q_proj, k_proj, v_proj, o_proj] = projections;
     let [q_lora, k_lora, v_lora, o_lora] = match lora {

@@ -3,7 +3,7 @@ use burn::nn::{RmsNorm, RmsNormConfig};
 use burn::tensor::{Device, Tensor};
 
 use super::{DecoderAttention, DecoderConfig};
-use crate::kv_cache::LayerKv;
+use crate::kv_cache::LayerCache;
 use crate::lora::{LoraAdapter, LoraConfig};
 use crate::swiglu::SwiGluMlp;
 
@@ -29,7 +29,7 @@ impl<A: DecoderAttention> DecoderBlock<A> {
     }
 
     /// `[batch, seq, emb_dim] -> [batch, seq, emb_dim]`
-    pub fn forward(&self, x: Tensor<3>, cos: &Tensor<2>, sin: &Tensor<2>, cache: Option<&mut LayerKv>) -> Tensor<3> {
+    pub fn forward(&self, x: Tensor<3>, cos: &Tensor<4>, sin: &Tensor<4>, cache: Option<LayerCache<'_>>) -> Tensor<3> {
         let x = x.clone() + self.self_attn.forward(self.input_layernorm.forward(x), cos, sin, cache);
         x.clone() + self.mlp.forward(self.post_attention_layernorm.forward(x))
     }

@@ -6,6 +6,7 @@ use super::{DecoderAttention, DecoderBlock, DecoderConfig};
 use crate::lora::{LoraAdapter, LoraConfig};
 use crate::matrix_dtype::embed;
 use crate::output_head::vocabulary_logits;
+use crate::kv_cache::ModelCache;
 use crate::{KvCache, ModelError};
 
 /// A decoder of the Llama or Qwen3 family, with the family's attention `A`. Field names are
@@ -50,18 +51,24 @@ impl<A: DecoderAttention> Decoder<A> {
     ///
     /// # Shapes
     /// - ids: `[batch, seq]`; output: `[batch, seq, emb_dim]`
-    pub fn hidden(&self, ids: Tensor<2, Int>, mut cache: Option<&mut KvCache>) -> Tensor<3> {
+    pub fn hidden(&self, ids: Tensor<2, Int>, cache: Option<&mut KvCache>) -> Tensor<3> {
+        self.hidden_in(ids, ModelCache::from_option(cache))
+    }
+
+    /// Final-norm hidden states of one new token per row (`ids`: `[rows, 1]`), row `r`
+    /// continuing the sequence `caches[r]` holds (each at its own position): `[rows, 1, emb_dim]`.
+    pub fn hidden_rows(&self, ids: Tensor<2, Int>, caches: &mut [&mut KvCache]) -> Tensor<3> {
+        self.hidden_in(ids, ModelCache::PerRow(caches))
+    }
+
+    fn hidden_in(&self, ids: Tensor<2, Int>, mut cache: ModelCache<'_, '_>) -> Tensor<3> {
         let [_, t] = ids.dims();
-        let past = cache.as_ref().map_or(0, |c| c.len());
-        let (cos, sin) = self.config.rope.tables(self.config.head_dim, past, t, &ids.device());
+        let (cos, sin) = self.config.rope.tables(self.config.head_dim, &cache.starts(), t, &ids.device());
         let mut x = embed(&self.embed_tokens, ids); // [b, t, d]
         for (i, layer) in self.layers.iter().enumerate() {
-            let layer_cache = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            x = layer.forward(x, &cos, &sin, layer_cache);
+            x = layer.forward(x, &cos, &sin, cache.layer(i));
         }
-        if let Some(cache) = cache {
-            cache.advance(t);
-        }
+        cache.advance(t);
         self.norm.forward(x)
     }
 

@@ -1,5 +1,5 @@
-//! One sequence being generated a token at a time: what the generation loop runs, and what a
-//! server steps for each of its requests in turn.
+//! One sequence being generated a token at a time: what the generation loop runs; and
+//! several stepped together, what a server does with its requests.
 
 use burn::tensor::{Int, Tensor, TensorData};
 
@@ -60,14 +60,25 @@ impl Decoding {
             let window = &self.tokens[self.tokens.len().saturating_sub(context)..];
             last_logits(model.forward(ids_tensor(model, window)))
         };
-        let next = self.sampler.sample(&logits);
+        Some(self.accept(&logits))
+    }
+
+    /// Whether the next step feeds one new token on top of the cache, within the context:
+    /// what [`step_together`] stacks with other sequences.
+    fn steps_one_cached_token(&self, context: usize) -> bool {
+        self.finished.is_none() && self.options.use_cache && self.fed > 0 && self.fed + 1 == self.tokens.len() && self.tokens.len() <= context
+    }
+
+    /// Samples the next token from `logits`, records it and decides whether the sequence ends.
+    fn accept(&mut self, logits: &[f32]) -> u32 {
+        let next = self.sampler.sample(logits);
         self.tokens.push(next);
         if self.options.stop_tokens.contains(&next) {
             self.finished = Some(FinishReason::Stop);
         } else if self.generated().len() >= self.options.max_new_tokens {
             self.finished = Some(FinishReason::Length);
         }
-        Some(next)
+        next
     }
 
     /// The tokens generated so far (a final stop token included).
@@ -90,6 +101,43 @@ impl Decoding {
     pub fn stop(&mut self) {
         self.finished = Some(FinishReason::Stop);
     }
+}
+
+/// Steps every sequence once, as [`Decoding::step`] would, and returns what each produced.
+///
+/// The sequences past their prompt that go on within their cache share one forward pass
+/// ([`CausalModel::forward_rows`]): each weight matrix is read once for all of them, each row
+/// attends to its own cache at its own position and samples with its own sampler. The
+/// others (a prompt being read, a sequence past the context window) step alone. Stacked rows
+/// compute the same arithmetic as a row alone, but a product over several rows may add its
+/// terms in another order than a single-row product, so logits can differ in the last bits.
+pub fn step_together(model: &(impl CausalModel + ?Sized), sequences: &mut [&mut Decoding]) -> Vec<Option<u32>> {
+    let context = model.context_length();
+    let stacked: Vec<bool> = sequences.iter().map(|s| s.steps_one_cached_token(context)).collect();
+    let rows = stacked.iter().filter(|&&s| s).count();
+    let mut next = vec![None; sequences.len()];
+    if rows >= 2 {
+        let last: Vec<i64> = sequences.iter().zip(&stacked).filter(|(_, s)| **s).map(|(d, _)| d.tokens[d.fed] as i64).collect();
+        let ids = Tensor::from_data(TensorData::new(last, [rows, 1]), &model.device());
+        let logits = {
+            let mut caches: Vec<&mut KvCache> =
+                sequences.iter_mut().zip(&stacked).filter(|(_, s)| **s).map(|(d, _)| &mut d.cache).collect();
+            model.forward_rows(ids, &mut caches) // [rows, 1, vocab]
+        };
+        let vocab = logits.dims()[2];
+        let logits: Vec<f32> = logits.into_data().iter::<f32>().collect();
+        let stacked_sequences = sequences.iter_mut().zip(next.iter_mut()).zip(&stacked).filter(|(_, s)| **s);
+        for (((sequence, next), _), row) in stacked_sequences.zip(logits.chunks_exact(vocab)) {
+            sequence.fed = sequence.tokens.len();
+            *next = Some(sequence.accept(row));
+        }
+    }
+    for ((sequence, next), &stacked) in sequences.iter_mut().zip(next.iter_mut()).zip(&stacked) {
+        if rows < 2 || !stacked {
+            *next = sequence.step(model);
+        }
+    }
+    next
 }
 
 /// The logits of the last position of the first sequence, on the host.

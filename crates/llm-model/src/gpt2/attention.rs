@@ -5,7 +5,8 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor};
 
 use crate::dropout::Dropout;
-use crate::kv_cache::LayerKv;
+use crate::grouped_attention::grouped_causal_attention;
+use crate::kv_cache::LayerCache;
 use crate::lora::{LoraAdapter, LoraConfig, adapted, merge_into};
 use crate::matrix_dtype::linear_forward;
 use crate::rows::on_rows;
@@ -65,7 +66,7 @@ impl CausalSelfAttention {
     /// # Shapes
     /// - x: `[batch, seq, d_model]`
     /// - output: `[batch, seq, d_model]`
-    pub fn forward(&self, x: Tensor<3>, cache: Option<&mut LayerKv>) -> Tensor<3> {
+    pub fn forward(&self, x: Tensor<3>, cache: Option<LayerCache<'_>>) -> Tensor<3> {
         let [b, t, d] = x.dims();
         let (h, hd) = (self.n_heads, d / self.n_heads);
         let device = x.device();
@@ -88,7 +89,13 @@ impl CausalSelfAttention {
         };
         let (q, k, v) = (heads(0), heads(1), heads(2));
         let (k, v) = match cache {
-            Some(cache) => cache.append(k, v),
+            Some(LayerCache::PerRow(caches)) => {
+                // Sequences decoded together (inference, so no dropout): each row attends to
+                // its own cache, as grouped attention with one query head per key head does.
+                let context = grouped_causal_attention(q, k, v, Some(LayerCache::PerRow(caches)));
+                return adapted(&self.c_proj, self.lora.as_ref().map(|l| &l.proj), context);
+            }
+            Some(LayerCache::Shared(cache)) => cache.append(k, v),
             None => (k, v),
         };
         let s = k.dims()[2]; // past + t

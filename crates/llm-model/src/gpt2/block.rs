@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::GptConfig;
 use super::attention::{CausalSelfAttention, CausalSelfAttentionConfig};
-use crate::kv_cache::LayerKv;
+use crate::kv_cache::LayerCache;
 use super::mlp::{Mlp, MlpConfig};
 
 /// A pre-norm transformer block: `x + drop(attn(ln_1(x)))`, then `x + drop(mlp(ln_2(x)))`.
@@ -40,7 +40,7 @@ impl Block {
     }
 
     /// `[batch, seq, d_model] -> [batch, seq, d_model]`
-    pub fn forward(&self, x: Tensor<3>, cache: Option<&mut LayerKv>) -> Tensor<3> {
+    pub fn forward(&self, x: Tensor<3>, cache: Option<LayerCache<'_>>) -> Tensor<3> {
         let attn = self.attn.forward(self.ln_1.forward(x.clone()), cache);
         let x = x + self.resid_dropout.forward(attn);
         let mlp = self.mlp.forward(self.ln_2.forward(x.clone()));

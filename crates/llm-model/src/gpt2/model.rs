@@ -3,7 +3,7 @@ use burn::nn::{
     Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear,
     LinearConfig,
 };
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::block::Block;
 use crate::dropout::Dropout;
@@ -11,6 +11,7 @@ use crate::matrix_dtype::embed;
 use crate::output_head::vocabulary_logits;
 use crate::torch_rng::SharedTorchGenerator;
 use crate::lora::{LoraAdapter, LoraConfig};
+use crate::kv_cache::ModelCache;
 use crate::{GptConfig, KvCache, ModelError};
 
 /// The GPT model of the book (chapter 4), laid out as GPT-2 checkpoints are.
@@ -77,27 +78,34 @@ impl Gpt {
     }
 
     /// Final-norm hidden states, `[batch, seq, emb_dim]` (what classification heads read).
-    pub fn hidden(&self, ids: Tensor<2, Int>, mut cache: Option<&mut KvCache>) -> Tensor<3> {
+    pub fn hidden(&self, ids: Tensor<2, Int>, cache: Option<&mut KvCache>) -> Tensor<3> {
+        self.hidden_in(ids, ModelCache::from_option(cache))
+    }
+
+    /// Final-norm hidden states of one new token per row (`ids`: `[rows, 1]`), row `r`
+    /// continuing the sequence `caches[r]` holds: `[rows, 1, emb_dim]`.
+    pub fn hidden_rows(&self, ids: Tensor<2, Int>, caches: &mut [&mut KvCache]) -> Tensor<3> {
+        self.hidden_in(ids, ModelCache::PerRow(caches))
+    }
+
+    fn hidden_in(&self, ids: Tensor<2, Int>, mut cache: ModelCache<'_, '_>) -> Tensor<3> {
         let [_, t] = ids.dims();
-        let past = cache.as_ref().map_or(0, |c| c.len());
+        let starts = cache.starts();
+        let past = starts.iter().copied().max().unwrap_or(0);
         assert!(
             past + t <= self.config.context_length,
             "sequence of {} tokens exceeds the context length {}",
             past + t,
             self.config.context_length
         );
-        let device = ids.device();
-        let positions = Tensor::<1, Int>::arange(past as i64..(past + t) as i64, &device)
-            .unsqueeze::<2>(); // [1, t]
+        let positions: Vec<i64> = starts.iter().flat_map(|&s| (s..s + t).map(|p| p as i64)).collect();
+        let positions = Tensor::<2, Int>::from_data(TensorData::new(positions, [starts.len(), t]), &ids.device()); // [1 or b, t]
         let x = embed(&self.wte, ids) + embed(&self.wpe, positions); // [b, t, d]
         let mut x = self.drop.forward(x);
         for (i, block) in self.h.iter().enumerate() {
-            let layer = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            x = block.forward(x, layer);
+            x = block.forward(x, cache.layer(i));
         }
-        if let Some(cache) = cache {
-            cache.advance(t);
-        }
+        cache.advance(t);
         self.ln_f.forward(x)
     }
 

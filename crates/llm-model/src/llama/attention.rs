@@ -6,7 +6,7 @@ use crate::ModelError;
 use crate::decoder::{
     AttentionLora, DecoderAttention, DecoderConfig, HeadShape, HfWeights, load_projections, new_projections, rotary_self_attention, save_projections,
 };
-use crate::kv_cache::LayerKv;
+use crate::kv_cache::LayerCache;
 use crate::weights::TensorMap;
 
 /// Llama's self-attention: separate query, key and value projections (keys and values for
@@ -30,7 +30,7 @@ impl DecoderAttention for LlamaAttention {
         Self { q_proj, k_proj, v_proj, o_proj, lora: None, n_heads: config.n_heads, n_kv_heads: config.n_kv_heads, head_dim: config.head_dim }
     }
 
-    fn forward(&self, x: Tensor<3>, cos: &Tensor<2>, sin: &Tensor<2>, cache: Option<&mut LayerKv>) -> Tensor<3> {
+    fn forward(&self, x: Tensor<3>, cos: &Tensor<4>, sin: &Tensor<4>, cache: Option<LayerCache<'_>>) -> Tensor<3> {
         let shape = HeadShape { n_heads: self.n_heads, n_kv_heads: self.n_kv_heads, head_dim: self.head_dim };
         rotary_self_attention([&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj], self.lora.as_ref(), None, shape, x, (cos, sin), cache)
     }

@@ -7,7 +7,7 @@ use crate::decoder::{
     AttentionLora, DecoderAttention, DecoderConfig, HeadShape, HfWeights, load_projections, new_projections, put_rms_norm, rotary_self_attention,
     save_projections,
 };
-use crate::kv_cache::LayerKv;
+use crate::kv_cache::LayerCache;
 use crate::weights::TensorMap;
 
 /// Qwen3's self-attention: Llama's, with every query and key head normalised (RMSNorm over
@@ -46,7 +46,7 @@ impl DecoderAttention for Qwen3Attention {
         }
     }
 
-    fn forward(&self, x: Tensor<3>, cos: &Tensor<2>, sin: &Tensor<2>, cache: Option<&mut LayerKv>) -> Tensor<3> {
+    fn forward(&self, x: Tensor<3>, cos: &Tensor<4>, sin: &Tensor<4>, cache: Option<LayerCache<'_>>) -> Tensor<3> {
         let shape = HeadShape { n_heads: self.n_heads, n_kv_heads: self.n_kv_heads, head_dim: self.head_dim };
         let projections = [&self.q_proj, &self.k_proj, &self.v_proj, &self.o_proj];
         rotary_self_attention(projections, self.lora.as_ref(), Some([&self.q_norm, &self.k_norm]), shape, x, (cos, sin), cache)

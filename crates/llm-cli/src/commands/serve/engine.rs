@@ -1,7 +1,9 @@
-//! The decoding worker: one thread owns the model and steps every running request in turn,
-//! one token each per round. A request joins at the next round and leaves when it ends, with
-//! its own key/value cache, position and sampler ([`Decoding`]), so its tokens are those it
-//! would get alone; a request whose client has gone is dropped at the next round.
+//! The decoding worker: one thread owns the model and decodes the running requests together,
+//! one token each per step ([`step_together`]: one forward pass whose weight products take a
+//! row per request, each row with its own key/value cache, position and sampler). A request
+//! joins at the next step (its prompt is read alone, then it decodes with the others) and
+//! leaves when it ends; a request whose client has gone is dropped at the next step. A
+//! failure inside a step answers every request of that step with an error; the worker goes on.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
@@ -9,7 +11,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_cha
 use llm_data::Tokenizer;
 use llm_data::tokenizer::StreamDecoder;
 use llm_model::LanguageModel;
-use llm_model::generation::{Decoding, FinishReason, GenerateOptions};
+use llm_model::generation::{Decoding, FinishReason, GenerateOptions, step_together};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::stop_text::StopText;
@@ -29,8 +31,9 @@ pub struct Job {
 pub enum Event {
     /// The next piece of text (whole characters only).
     Text(String),
-    /// The end: why, and how many tokens were generated (a final stop token not counted).
-    Done { finish: FinishReason, completion_tokens: usize },
+    /// The end: why, how many tokens were generated (a final stop token not counted), and
+    /// the most requests decoded together while this one ran (itself included).
+    Done { finish: FinishReason, completion_tokens: usize, batch: usize },
     /// Generating failed; the message says why.
     Failed(String),
 }
@@ -69,7 +72,7 @@ impl Engine {
     }
 }
 
-/// The worker's loop: admit waiting jobs up to `max_batch`, then give each running one a step.
+/// The worker's loop: admit waiting jobs up to `max_batch`, then step the running ones together.
 fn work(model: &LanguageModel, tokenizer: &Tokenizer, jobs: Receiver<Job>, max_batch: usize) {
     // The weights' first use (a fresh model's are initialised lazily), before any request waits on it.
     let warm_up = GenerateOptions { max_new_tokens: 1, ..GenerateOptions::default() };
@@ -90,7 +93,37 @@ fn work(model: &LanguageModel, tokenizer: &Tokenizer, jobs: Receiver<Job>, max_b
             };
             running.push(Running::new(model, tokenizer, job));
         }
-        running.retain_mut(|r| r.advance(model));
+        running.retain(|r| {
+            let present = !r.events.is_closed();
+            if !present {
+                tracing::debug!("client gone: its sequence leaves the batch");
+            }
+            present
+        });
+        let stepped = {
+            let mut decodings: Vec<&mut Decoding> = running.iter_mut().map(|r| &mut r.decoding).collect();
+            catch_unwind(AssertUnwindSafe(|| step_together(model, &mut decodings)))
+        };
+        match stepped {
+            Ok(tokens) => {
+                let (mut tokens, batch) = (tokens.into_iter(), running.len());
+                running.retain_mut(|r| {
+                    r.batch = r.batch.max(batch);
+                    r.deliver(tokens.next().flatten())
+                });
+            }
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the model failed".into());
+                tracing::error!(%message, requests = running.len(), "a decoding step failed");
+                for r in running.drain(..) {
+                    let _ = r.events.send(Event::Failed(message.clone()));
+                }
+            }
+        }
     }
 }
 
@@ -100,6 +133,8 @@ struct Running<'t> {
     text: StreamDecoder<'t>,
     stop: StopText,
     events: UnboundedSender<Event>,
+    /// The most requests stepped together with this one so far (itself included).
+    batch: usize,
 }
 
 impl<'t> Running<'t> {
@@ -109,35 +144,19 @@ impl<'t> Running<'t> {
             text: StreamDecoder::new(tokenizer),
             stop: StopText::new(job.stop),
             events: job.events,
+            batch: 1,
         }
     }
 
-    /// One token; `false` once the job is over (finished, failed, or its client gone).
-    fn advance(&mut self, model: &LanguageModel) -> bool {
-        if self.events.is_closed() {
-            tracing::debug!("client gone: its sequence leaves the batch");
-            return false;
-        }
-        match catch_unwind(AssertUnwindSafe(|| self.decoding.step(model))) {
-            Ok(Some(token)) => {
-                if !self.decoding.ended_on_stop_token() {
-                    let (piece, stopped) = self.stop.push(&self.text.push(token));
-                    self.send_text(piece);
-                    if stopped {
-                        self.decoding.stop();
-                    }
-                }
-            }
-            Ok(None) => {}
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "the model failed".into());
-                tracing::error!(%message, "generation failed");
-                let _ = self.events.send(Event::Failed(message));
-                return false;
+    /// Sends the text of the step's `token`; `false` once the job is over.
+    fn deliver(&mut self, token: Option<u32>) -> bool {
+        if let Some(token) = token
+            && !self.decoding.ended_on_stop_token()
+        {
+            let (piece, stopped) = self.stop.push(&self.text.push(token));
+            self.send_text(piece);
+            if stopped {
+                self.decoding.stop();
             }
         }
         match self.decoding.finish_reason() {
@@ -147,7 +166,7 @@ impl<'t> Running<'t> {
                 self.send_text(rest);
                 let generated = self.decoding.generated().len();
                 let completion_tokens = generated - usize::from(self.decoding.ended_on_stop_token());
-                let _ = self.events.send(Event::Done { finish, completion_tokens });
+                let _ = self.events.send(Event::Done { finish, completion_tokens, batch: self.batch });
                 false
             }
         }

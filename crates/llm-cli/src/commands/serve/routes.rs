@@ -187,7 +187,8 @@ struct Log {
 }
 
 impl Log {
-    fn write(&self, status: u16, completion_tokens: usize, first_token: Option<Duration>) {
+    /// `batch`: the most requests decoded together while this one ran, once it has ended.
+    fn write(&self, status: u16, completion_tokens: usize, first_token: Option<Duration>, batch: Option<usize>) {
         let path = if self.endpoint == Endpoint::Chat { "/v1/chat/completions" } else { "/v1/completions" };
         tracing::info!(
             method = "POST",
@@ -197,6 +198,7 @@ impl Log {
             completion_tokens,
             first_token_ms = first_token.map(|d| d.as_millis() as u64),
             total_ms = self.started.elapsed().as_millis() as u64,
+            batch,
             "request"
         );
     }
@@ -212,16 +214,16 @@ async fn whole(reply: ReplyIds, endpoint: Endpoint, mut events: UnboundedReceive
                 first.get_or_insert_with(|| log.started.elapsed());
                 text.push_str(&piece);
             }
-            Some(Event::Done { finish, completion_tokens }) => {
-                log.write(200, completion_tokens, first);
+            Some(Event::Done { finish, completion_tokens, batch }) => {
+                log.write(200, completion_tokens, first, Some(batch));
                 return Ok(Json(reply.complete(endpoint, &text, finish, log.prompt_tokens, completion_tokens)));
             }
             Some(Event::Failed(message)) => {
-                log.write(500, 0, first);
+                log.write(500, 0, first, None);
                 return Err(ApiError::internal(format!("generation failed: {message}")));
             }
             None => {
-                log.write(500, 0, first);
+                log.write(500, 0, first, None);
                 return Err(ApiError::internal("the decoding worker stopped before the reply ended"));
             }
         }
@@ -245,26 +247,26 @@ fn streamed(reply: ReplyIds, endpoint: Endpoint, mut events: UnboundedReceiver<E
                     sent += 1;
                     if sse.send(data(reply.chunk(endpoint, Piece::Text(&piece)))).is_err() {
                         // The client has gone: dropping `events` frees its place at the next step.
-                        log.write(499, sent, first);
+                        log.write(499, sent, first, None);
                         return;
                     }
                 }
-                Some(Event::Done { finish, completion_tokens }) => {
+                Some(Event::Done { finish, completion_tokens, batch }) => {
                     let _ = sse.send(data(reply.chunk(endpoint, Piece::End(finish))));
                     let _ = sse.send(Ok(SseEvent::default().data("[DONE]")));
-                    log.write(200, completion_tokens, first);
+                    log.write(200, completion_tokens, first, Some(batch));
                     return;
                 }
                 Some(Event::Failed(message)) => {
                     let error = ApiError::internal(format!("generation failed: {message}"));
                     let _ = sse.send(data(error.body()));
                     let _ = sse.send(Ok(SseEvent::default().data("[DONE]")));
-                    log.write(500, sent, first);
+                    log.write(500, sent, first, None);
                     return;
                 }
                 None => {
                     let _ = sse.send(data(ApiError::internal("the decoding worker stopped").body()));
-                    log.write(500, sent, first);
+                    log.write(500, sent, first, None);
                     return;
                 }
             }
