@@ -14,6 +14,9 @@ const WORKLOADS: [&str; 6] = [
     "generate-qwen3-0.6b-kv",
     "generate-llama3.2-1b-kv",
 ];
+/// The serving workload (`bench_serve.rs`): not among the default ones, as it has no PyTorch side.
+const SERVE: &str = "serve";
+
 /// Whether a workload decodes a Qwen3 or Llama shape (run with two weight types per side).
 fn is_family_decoding(workload: &str) -> bool {
     workload.starts_with("generate-qwen3") || workload.starts_with("generate-llama")
@@ -42,6 +45,8 @@ default bfloat16; ours decode with f32 weights and with bf16 weight matrices (ac
 #[derive(Debug)]
 struct Options {
     backends: Vec<String>,
+    /// Whether `--backend` was given (the serving workload runs on flex alone otherwise).
+    backends_given: bool,
     workloads: Vec<String>,
     repeats: usize,
     rounds: usize,
@@ -49,7 +54,7 @@ struct Options {
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { backends: Vec::new(), workloads: Vec::new(), repeats: 3, rounds: 2, json: false };
+    let mut o = Options { backends: Vec::new(), backends_given: false, workloads: Vec::new(), repeats: 3, rounds: 2, json: false };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
@@ -57,8 +62,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--backend" => o.backends.push(value()?),
             "--workload" => {
                 let w = value()?;
-                if !WORKLOADS.contains(&w.as_str()) {
-                    return Err(format!("unknown workload `{w}`: expected one of {}", WORKLOADS.join(", ")));
+                if !WORKLOADS.contains(&w.as_str()) && w != SERVE {
+                    return Err(format!("unknown workload `{w}`: expected one of {}, {SERVE}", WORKLOADS.join(", ")));
                 }
                 o.workloads.push(w);
             }
@@ -70,6 +75,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
         }
     }
+    o.backends_given = !o.backends.is_empty();
     if o.backends.is_empty() {
         o.backends = DEFAULT_BACKENDS.iter().map(|s| s.to_string()).collect();
     }
@@ -105,6 +111,23 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
     let status = build.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     status.success().then_some(()).ok_or("building llm for the benchmark failed")?;
     let llm = root.join("target/bench/release/llm");
+    let (serve, workloads): (Vec<String>, Vec<String>) = o.workloads.iter().cloned().partition(|w| w == SERVE);
+    let o = Options { workloads, ..o };
+    if !serve.is_empty() {
+        let backends = if o.backends_given { o.backends.clone() } else { vec![DEFAULT_BACKENDS[0].to_string()] };
+        let mut results = Vec::new();
+        for backend in &backends {
+            results.extend(crate::bench_serve::run(&llm, &python, root, backend, threads)?);
+        }
+        let mut report = header(threads)?;
+        report["setting"] = crate::bench_serve::setting();
+        report["results"] = json!(results);
+        report["note"] = json!("Goal (issue 26): 8 concurrent clients at 3x the tokens/s of one client, from batched decoding.");
+        publish(root, "bench-serve", &report, &crate::bench_serve::markdown(&report), o.json)?;
+        if o.workloads.is_empty() {
+            return Ok(());
+        }
+    }
     let mut results = Vec::new();
     let total: usize =
         o.workloads.iter().map(|w| (o.backends.len() * our_dtypes(w).len() + torch_dtypes(w).len()) * o.rounds).sum();
@@ -192,25 +215,30 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
             }));
         }
     }
-    let date = crate::today()?;
-    let report = json!({
-        "date": date,
-        "machine": machine(),
-        "threads": threads,
-        "repeats": o.repeats,
-        "rounds": o.rounds,
-        "statistic": "median of the repeats of all rounds (one warm-up run per process); the rounds alternate which side runs first",
-        "versions": {"burn": "0.22.1", "llms-from-scratch": "1.0.19"},
-        "note": PATCH_NOTE,
-        "results": results,
-    });
-    let table = markdown(&report);
+    let mut report = header(threads)?;
+    report["repeats"] = json!(o.repeats);
+    report["rounds"] = json!(o.rounds);
+    report["statistic"] = json!("median of the repeats of all rounds (one warm-up run per process); the rounds alternate which side runs first");
+    report["versions"] = json!({"burn": "0.22.1", "llms-from-scratch": "1.0.19"});
+    report["note"] = json!(PATCH_NOTE);
+    report["results"] = json!(results);
+    publish(root, "bench", &report, &markdown(&report), o.json)
+}
+
+/// What every report starts with: the date, the machine, the thread count.
+fn header(threads: usize) -> Result<Value, String> {
+    Ok(json!({"date": crate::today()?, "machine": machine(), "threads": threads}))
+}
+
+/// Writes `report` and its `table` under experiments/results (`PREFIX-DATE.json` and `.md`)
+/// and prints one of them.
+fn publish(root: &Path, prefix: &str, report: &Value, table: &str, as_json: bool) -> Result<(), String> {
     let dir = root.join("experiments/results");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let base = unused_base(&dir, &date);
-    write(&base.with_extension("json"), &serde_json::to_string_pretty(&report).expect("json"))?;
-    write(&base.with_extension("md"), &table)?;
-    if o.json {
+    let base = unused_base(&dir, prefix, report["date"].as_str().unwrap_or("undated"));
+    write(&base.with_extension("json"), &serde_json::to_string_pretty(report).expect("json"))?;
+    write(&base.with_extension("md"), table)?;
+    if as_json {
         println!("{report}");
     } else {
         print!("{table}");
@@ -219,7 +247,7 @@ pub fn run(args: &[String], root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn run_json(command: &mut Command) -> Result<Value, String> {
+pub(crate) fn run_json(command: &mut Command) -> Result<Value, String> {
     let shown = format!("{command:?}");
     let out = command.output().map_err(|e| format!("cannot run {shown}: {e}"))?;
     if !out.status.success() {
@@ -280,16 +308,16 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// `bench-DATE`, or `bench-DATE-2`, `-3`, ... when an earlier run of the day wrote that name:
-/// a narrowed run never replaces the day's full table.
-fn unused_base(dir: &Path, date: &str) -> PathBuf {
+/// `PREFIX-DATE`, or `PREFIX-DATE-2`, `-3`, ... when an earlier run of the day wrote that
+/// name: a narrowed run never replaces the day's full table.
+fn unused_base(dir: &Path, prefix: &str, date: &str) -> PathBuf {
     let taken = |base: &PathBuf| base.with_extension("md").exists() || base.with_extension("json").exists();
-    let first = dir.join(format!("bench-{date}"));
+    let first = dir.join(format!("{prefix}-{date}"));
     if !taken(&first) {
         return first;
     }
     (2..)
-        .map(|n| dir.join(format!("bench-{date}-{n}")))
+        .map(|n| dir.join(format!("{prefix}-{date}-{n}")))
         .find(|base| !taken(base))
         .expect("an unused name")
 }
@@ -364,6 +392,9 @@ mod tests {
         assert_eq!(our_dtypes("generate-124m-kv"), [None]);
         assert_eq!(o.backends, ["flex", "ndarray"]);
         assert!(parse(&args(&["--workload", "train-1t"])).unwrap_err().contains("train-1t"));
+        let serve = parse(&args(&["--workload", "serve"])).unwrap();
+        assert_eq!((serve.workloads, serve.backends_given), (vec!["serve".to_string()], false));
+        assert!(parse(&args(&["--workload", "serve", "--backend", "ndarray"])).unwrap().backends_given);
         assert!(parse(&args(&["--repeats", "0"])).is_err());
         assert!(parse(&args(&["--rounds", "0"])).is_err());
         assert_eq!(parse(&args(&["--rounds", "3"])).unwrap().rounds, 3);

@@ -5,6 +5,7 @@
 //! `cargo xtask test --backend B` (the cross-backend tests with B compiled in as well).
 
 mod bench;
+mod bench_serve;
 mod libtorch;
 
 use std::path::{Path, PathBuf};

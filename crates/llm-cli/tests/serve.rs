@@ -151,6 +151,7 @@ fn the_openai_client_gets_what_generate_gives() {
     assert_eq!(stream["roles"], serde_json::json!(["assistant"]));
     assert_eq!(stream["finish_reason"], finish);
     assert_eq!(stream["objects"], serde_json::json!(["chat.completion.chunk"]));
+    assert_eq!(stream["usage"], chat["usage"], "stream_options.include_usage: a last chunk with the usage");
 
     let expected = greedy(model.path(), "Every effort moves", 8, &[]);
     assert_eq!(got["completion"]["object"], "text_completion");

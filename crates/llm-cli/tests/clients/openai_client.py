@@ -24,9 +24,14 @@ out["chat"] = {
     "usage": chat.usage.model_dump(),
 }
 
-pieces, roles, finish, objects = [], [], None, set()
-for chunk in client.chat.completions.create(model="local", messages=question, max_tokens=12, temperature=0, stream=True):
+pieces, roles, finish, objects, usage = [], [], None, set(), None
+stream = client.chat.completions.create(
+    model="local", messages=question, max_tokens=12, temperature=0, stream=True, stream_options={"include_usage": True})
+for chunk in stream:
     objects.add(chunk.object)
+    if not chunk.choices:  # the last chunk: usage only
+        usage = chunk.usage.model_dump()
+        continue
     delta = chunk.choices[0].delta
     if delta.role:
         roles.append(delta.role)
@@ -34,7 +39,7 @@ for chunk in client.chat.completions.create(model="local", messages=question, ma
         pieces.append(delta.content)
     if chunk.choices[0].finish_reason:
         finish = chunk.choices[0].finish_reason
-out["chat_stream"] = {"content": "".join(pieces), "roles": roles, "finish_reason": finish, "objects": sorted(objects)}
+out["chat_stream"] = {"content": "".join(pieces), "roles": roles, "finish_reason": finish, "objects": sorted(objects), "usage": usage}
 
 completion = client.completions.create(model="local", prompt="Every effort moves", max_tokens=8, temperature=0)
 out["completion"] = {

@@ -38,7 +38,16 @@ pub struct Settings {
     pub seed: Option<u64>,
     pub stop: Option<Stop>,
     pub stream: Option<bool>,
+    /// `stream_options`: with `include_usage`, a stream ends with a chunk carrying `usage`.
+    pub stream_options: Option<StreamOptions>,
     pub n: Option<usize>,
+}
+
+/// `stream_options` of a streamed request.
+#[derive(Debug, Default, Deserialize)]
+pub struct StreamOptions {
+    #[serde(default)]
+    pub include_usage: bool,
 }
 
 /// `stop`: one string or a list.
@@ -112,6 +121,7 @@ impl Settings {
             seed: field(map, "seed", "a whole number")?,
             stop: field(map, "stop", "a string or a list of strings")?,
             stream: field(map, "stream", "true or false")?,
+            stream_options: field(map, "stream_options", "an object such as {\"include_usage\": true}")?,
             n: field(map, "n", count)?,
         })
     }
@@ -196,12 +206,18 @@ impl ReplyIds {
                 self.object("text_completion", json!({"index": 0, "text": text, "finish_reason": reason, "logprobs": null}))
             }
         };
-        reply["usage"] = json!({
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        });
+        reply["usage"] = usage(prompt_tokens, completion_tokens);
         reply
+    }
+
+    /// The last chunk of a stream whose request set `stream_options.include_usage`: no
+    /// choices, the request's `usage`.
+    pub fn usage_chunk(&self, endpoint: Endpoint, prompt_tokens: usize, completion_tokens: usize) -> Value {
+        let object = if endpoint == Endpoint::Chat { "chat.completion.chunk" } else { "text_completion" };
+        let mut chunk = self.object(object, Value::Null);
+        chunk["choices"] = json!([]);
+        chunk["usage"] = usage(prompt_tokens, completion_tokens);
+        chunk
     }
 
     /// A streamed chunk: the assistant's role (chat only, first), a piece of text, or the end.
@@ -225,6 +241,10 @@ impl ReplyIds {
             }
         }
     }
+}
+
+fn usage(prompt_tokens: usize, completion_tokens: usize) -> Value {
+    json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens})
 }
 
 /// A part of a streamed reply.

@@ -171,7 +171,8 @@ async fn complete(server: &Server, endpoint: Endpoint, prompt: &str, settings: &
     };
     let log = Log { endpoint, prompt_tokens, started };
     let mut response = if settings.stream.unwrap_or(false) {
-        streamed(reply, endpoint, replies, log).into_response()
+        let include_usage = settings.stream_options.as_ref().is_some_and(|o| o.include_usage);
+        streamed(reply, endpoint, replies, log, include_usage).into_response()
     } else {
         whole(reply, endpoint, replies, log).await?.into_response()
     };
@@ -231,7 +232,8 @@ async fn whole(reply: ReplyIds, endpoint: Endpoint, mut events: UnboundedReceive
 }
 
 /// The reply as server-sent events: OpenAI's chunks, then `data: [DONE]`.
-fn streamed(reply: ReplyIds, endpoint: Endpoint, mut events: UnboundedReceiver<Event>, log: Log) -> impl IntoResponse {
+/// With `include_usage`, a chunk with the request's `usage` comes before `[DONE]`.
+fn streamed(reply: ReplyIds, endpoint: Endpoint, mut events: UnboundedReceiver<Event>, log: Log, include_usage: bool) -> impl IntoResponse {
     let (sse, stream) = unbounded_channel::<Result<SseEvent, Infallible>>();
     let data = |value: serde_json::Value| Ok(SseEvent::default().data(value.to_string()));
     tokio::spawn(async move {
@@ -253,6 +255,9 @@ fn streamed(reply: ReplyIds, endpoint: Endpoint, mut events: UnboundedReceiver<E
                 }
                 Some(Event::Done { finish, completion_tokens, batch }) => {
                     let _ = sse.send(data(reply.chunk(endpoint, Piece::End(finish))));
+                    if include_usage {
+                        let _ = sse.send(data(reply.usage_chunk(endpoint, log.prompt_tokens, completion_tokens)));
+                    }
                     let _ = sse.send(Ok(SseEvent::default().data("[DONE]")));
                     log.write(200, completion_tokens, first, Some(batch));
                     return;
