@@ -1,8 +1,10 @@
 //! `llm serve` end to end, through clients nobody here wrote: OpenAI's Python client (plain
 //! and streamed chat completions, completions, the model list, its errors) and `curl`
 //! (server-sent events parsed line by line, every bad request's status and error body, the
-//! API key, a full queue, a client that leaves mid-stream, a graceful stop). Greedy replies
-//! must be token for token what `llm generate --temperature 0` gives for the same prompt.
+//! API key, a full queue, a client that leaves mid-stream, a graceful stop) and headless
+//! Chromium (the chat page at `GET /` sends a message and shows the streamed reply). Greedy
+//! replies must be token for token what `llm generate --temperature 0` gives for the same
+//! prompt, also when several requests are decoded together.
 
 mod common;
 
@@ -318,4 +320,54 @@ fn a_client_that_leaves_frees_its_place_and_sigterm_stops_the_server() {
     assert!(log.contains("completion_tokens=4"), "{log}");
     let exit = served.terminate();
     assert!(exit.success(), "a graceful stop exits with 0: {exit:?}");
+}
+
+/// Debian's `chromium` (`LLM_CHROMIUM` names another binary), or `None` outside CI.
+fn chromium() -> Option<String> {
+    let binary = std::env::var("LLM_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let found = Command::new(&binary).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium (.ci/run does)");
+        eprintln!("{binary} not found: skipping the chat page's browser test (apt-get install chromium)");
+    }
+    found.then_some(binary)
+}
+
+#[test]
+fn the_chat_page_streams_a_reply_in_headless_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let model = gpt_model_dir();
+    let served = Served::start(model.path(), &[]);
+    // A user's steps, through Chromium's DevTools protocol: set temperature 0 and 12 tokens,
+    // type, press Send, wait for the streamed reply to end. `LLM_CHAT_PAGE_SCREENSHOT=FILE`
+    // keeps a screenshot of the page.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/chat_page_browser.py");
+    let python = std::env::var("LLM_PYTHON").unwrap_or_else(|_| "python3".into());
+    let screenshot = std::env::var("LLM_CHAT_PAGE_SCREENSHOT").unwrap_or_default();
+    let out = Command::new(python).arg(script).args([&chromium, &served.base, "Name a colour.", "12", &screenshot]).output().unwrap();
+    assert!(out.status.success(), "browser: {}\n{}", String::from_utf8_lossy(&out.stderr), served.log());
+    let page = json(String::from_utf8(out.stdout).unwrap().lines().last().unwrap_or_default());
+
+    let expected = greedy(model.path(), &alpaca("Name a colour."), 12, &[]);
+    let finish = if expected["generated_tokens"] == 12 { "length" } else { "stop" };
+    let name = model.path().file_name().unwrap().to_str().unwrap();
+    assert_eq!(page["title"], format!("llm chat: {name}"), "the page asked /v1/models for the name");
+    assert_eq!(page["bubbles"][0]["text"], "Name a colour.");
+    assert_eq!(page["bubbles"][1]["kind"], "message assistant");
+    assert_eq!(page["bubbles"][1]["text"], expected["text"], "the streamed reply shown is generate's greedy reply: {page}");
+    assert_eq!(page["bubbles"][1]["finish"], finish);
+    assert_eq!(page["transcript"]["messages"][1]["content"], expected["text"], "the conversation the next request sends");
+    assert_eq!(page["send_enabled"], true, "ready for the next message");
+    assert!(served.log().contains("stream") || served.log().contains("status=200"), "{}", served.log());
+}
+
+#[test]
+fn the_chat_page_needs_no_api_key_but_everything_else_does() {
+    let model = gpt_model_dir();
+    let served = Served::start(model.path(), &["--api-key", "k3y"]);
+    let (status, headers, body) = curl(&[&served.url("/")]);
+    assert_eq!(status, 200, "{body}");
+    assert!(headers.to_lowercase().contains("content-type: text/html"), "{headers}");
+    assert!(body.contains("/v1/chat/completions") && !body.contains("k3y"), "the page, without the key");
+    assert_eq!(curl(&[&served.url("/health")]).0, 401);
 }

@@ -1,5 +1,5 @@
 //! The HTTP endpoints: `GET /v1/models`, `POST /v1/chat/completions`, `POST /v1/completions`,
-//! `GET /health`; the API key check, the body limit, and one log line per request.
+//! `GET /health`, the chat page at `GET /`; the API key check, the body limit, and one log line per request.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use llm_data::Tokenizer;
 use llm_model::generation::GenerateOptions;
@@ -53,6 +53,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/v1/chat/completions", post(chat_completions))
         .route("/v1/completions", post(completions))
         .route("/health", get(health))
+        .route("/", get(chat_page))
         .fallback(|request: Request| async move { ApiError::not_found(request.uri().path()) })
         .layer(middleware::from_fn_with_state(server.clone(), authorize))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -60,9 +61,17 @@ pub fn router(server: Arc<Server>) -> Router {
         .with_state(server)
 }
 
-/// With `--api-key`, a request without `Authorization: Bearer KEY` gets 401.
+/// The chat page (`chat_page.html`): one file with its script; it asks for the API key itself.
+async fn chat_page() -> Html<&'static str> {
+    Html(include_str!("chat_page.html"))
+}
+
+/// With `--api-key`, a request without `Authorization: Bearer KEY` gets 401, except the chat
+/// page itself (`GET /`: static, it holds nothing of the model, and sends the key its user
+/// types with every request it makes).
 async fn authorize(State(server): State<Arc<Server>>, request: Request, next: Next) -> Response {
-    if let Some(key) = &server.api_key {
+    let chat_page = request.method() == axum::http::Method::GET && request.uri().path() == "/";
+    if let Some(key) = server.api_key.as_ref().filter(|_| !chat_page) {
         let given = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         if given != Some(key.as_str()) {
             return ApiError::unauthorized().into_response();
