@@ -68,6 +68,26 @@ fn bf16_transposed_weights_are_exact_sums_rounded_once() {
 }
 
 #[test]
+fn each_row_of_a_bf16_product_is_bit_for_bit_the_row_alone() {
+    // Sequences decoded together: every row of a few-row product (both weight layouts, up to
+    // 64 rows) must be the single-row product of that row, to the bit.
+    let (w, wt) = (rounded(&values(K * N, 2)), rounded(&values(N * K, 5)));
+    let bits = |t: Tensor<2>| to_vec(t.cast(DType::F32)).into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    for m in [2, 5, 64] {
+        let x = rounded(&values(m * K, 7 + m));
+        let together = bits(bf16(&x, [m, K]).matmul(bf16(&w, [K, N])));
+        let together_t = bits(bf16(&x, [m, K]).matmul(bf16(&wt, [N, K]).transpose()));
+        for r in 0..m {
+            let row = &x[r * K..][..K];
+            let alone = bits(bf16(row, [1, K]).matmul(bf16(&w, [K, N])));
+            assert!(together[r * N..][..N] == alone[..], "row {r} of {m}: [K, N] weights");
+            let alone_t = bits(bf16(row, [1, K]).matmul(bf16(&wt, [N, K]).transpose()));
+            assert!(together_t[r * N..][..N] == alone_t[..], "row {r} of {m}: transposed weights");
+        }
+    }
+}
+
+#[test]
 fn long_bf16_inputs_keep_the_general_product() {
     // 80 rows: more than the few-row path takes; the upstream product, same bound.
     let (x, w) = (rounded(&values(80 * K, 6)), rounded(&values(K * 600, 2)));

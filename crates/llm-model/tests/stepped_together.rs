@@ -3,9 +3,12 @@
 //! gives every sequence the logits and the tokens it gets alone. On the GPT-2, Llama and
 //! Qwen3 fixtures that `transformers` wrote, with f32 and bf16 weight matrices.
 //!
-//! The logits must be bit for bit those of each sequence alone: flex's products of up to 16
-//! rows add each row's terms in the order of a single row (`vendor/burn-flex/src/ops/gemv.rs`,
-//! `gemv_bf16.rs`), and every other operation works row by row.
+//! With bf16 weight matrices the logits must be bit for bit those of each sequence alone:
+//! flex's bf16 products of up to 64 rows add each row's terms in the order of a single row
+//! (`vendor/burn-flex/src/ops/gemv_bf16.rs`), and every other operation works row by row.
+//! With f32 weights, products of several rows go to `gemm` or OpenBLAS, which add in another
+//! order than the single-row path: tolerance 1e-5 of the largest logit (measured 3e-7); a
+//! row reading another row's cache or position is an O(1) error.
 
 mod common;
 
@@ -63,7 +66,8 @@ fn stacked_rows_get_the_logits_each_gets_alone() {
             assert_eq!(a.len(), s.len(), "{name}: every stacked cache advanced by one position a step");
         }
         println!("{name}: stacked rows within {worst:.2e} of each row alone");
-        assert_eq!(worst, 0.0, "{name}: stacked rows differ from each row alone");
+        let tolerance = if name.contains("Bf16") { 0.0 } else { 1e-5 };
+        assert!(worst <= tolerance, "{name}: stacked rows differ from each row alone by {worst:e}");
     }
 }
 

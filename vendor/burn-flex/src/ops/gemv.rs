@@ -1,16 +1,16 @@
-//! Few-row matrix products (`[m, K] x [K, N]`, `m` at most [`MAX_ROWS`]) on all cores.
+//! Vector-matrix products (`[1, K] x [K, N]`) on all cores, and the kernels of few-row
+//! products with `bf16` weights (`gemv_bf16.rs`).
 //!
-//! Vendored addition (llm-rs): decoding with a KV cache multiplies one row per sequence by
-//! every weight matrix of the model. `gemm` runs products below `PARALLEL_THRESHOLD`
-//! multiply-adds on the calling thread, which covers every projection of a GPT-2 124M block,
-//! so a decode step streamed ~500 MB of weights through one core; and a BLAS `sgemm` packs
-//! the whole weight into a copy on every call, which for a few rows costs more than the
-//! product. This path cuts the weight into bands of contiguous memory that the threads
-//! stream once, each piece of weight used for every row while it is in cache. The bands and
-//! the order of the additions depend on the shapes only, and each row's sums are added in
-//! the same order whatever the number of rows, so a row's result depends neither on the
-//! number of threads nor on the other rows (sequences decoded together get the bits they
-//! get alone).
+//! Vendored addition (llm-rs): decoding with a KV cache multiplies one row by every weight
+//! matrix of the model. `gemm` runs products below `PARALLEL_THRESHOLD` multiply-adds on
+//! the calling thread, which covers every projection of a GPT-2 124M block, so a decode
+//! step streamed ~500 MB of weights through one core. This path cuts the weight into bands
+//! of contiguous memory that the threads stream; the bands and the order of the additions
+//! depend on the shapes only, so the result does not depend on the number of threads. The
+//! kernels take several rows too, each piece of weight used for every row while in cache and
+//! each row's sums added in the order of a single row (so a row's result does not depend on
+//! the rows beside it); `f32` products of several rows still go to `gemm` or OpenBLAS,
+//! which measured faster (`docs/serving.md`), `bf16` ones come here.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -19,9 +19,32 @@ use burn_std::Shape;
 
 use crate::FlexTensor;
 
-/// At most this many rows of `lhs` (sequences decoded together, a short prompt); longer
-/// inputs go to `gemm`, whose packing pays off over many rows.
-pub(crate) const MAX_ROWS: usize = 16;
+/// Products whose matrix has fewer elements than this stay with `gemm`.
+const MIN_MATRIX_LEN: usize = 64 * 1024;
+
+/// Partial sums a row-major product keeps at once (16 MiB): wider outputs are done a band
+/// of columns at a time (which leaves the order of every sum as it is).
+const PARTIAL_FLOATS: usize = 4 << 20;
+
+/// An element of a weight matrix: `f32`, or `bf16` bits (`gemv_bf16.rs`) widened to the
+/// `f32` they stand for as they are read.
+pub(crate) trait Weight: Copy + Send + Sync {
+    fn widen(self) -> f32;
+}
+
+impl Weight for f32 {
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self
+    }
+}
+
+impl Weight for u16 {
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        f32::from_bits((self as u32) << 16)
+    }
+}
 
 /// Rows of the weight summed into one partial output (row-major case).
 const ROW_BLOCK: usize = 64;
@@ -35,10 +58,9 @@ const DOT_BLOCKS: usize = 16;
 /// Partial sums of one dot product in the transposed case.
 const DOT_LANES: usize = 16;
 
-/// `lhs x rhs` when `lhs` has at most [`MAX_ROWS`] rows and `rhs` is a single `f32` matrix
-/// whose rows or columns are contiguous (leading batch dimensions all of size one); `None`
-/// otherwise, leaving the product to `gemm`. Small matrices take this path too, so that a
-/// row's result never depends on how many rows came with it.
+/// `lhs x rhs` when `lhs` is a single row and `rhs` a single large `f32` matrix whose rows
+/// or columns are contiguous (leading batch dimensions all of size one); `None` otherwise,
+/// leaving the product to `gemm`.
 pub(crate) fn try_matmul_f32(lhs: &FlexTensor, rhs: &FlexTensor) -> Option<FlexTensor> {
     let (ls, rs) = (lhs.layout(), rhs.layout());
     let (l_dims, r_dims) = (ls.shape(), rs.shape());
@@ -46,8 +68,8 @@ pub(crate) fn try_matmul_f32(lhs: &FlexTensor, rhs: &FlexTensor) -> Option<FlexT
     let (m, k, n) = (l_dims[l_rank - 2], l_dims[l_rank - 1], r_dims[r_rank - 1]);
     let unit_batch = |dims: &Shape, rank: usize| (0..rank - 2).all(|i| dims[i] == 1);
     if lhs.dtype() != DType::F32
-        || m == 0
-        || m > MAX_ROWS
+        || m != 1
+        || k.saturating_mul(n) < MIN_MATRIX_LEN
         || !unit_batch(l_dims, l_rank)
         || !unit_batch(r_dims, r_rank)
     {
@@ -83,19 +105,31 @@ pub(crate) fn try_matmul_f32(lhs: &FlexTensor, rhs: &FlexTensor) -> Option<FlexT
 /// and the partial outputs are added in block order. Cutting the columns instead had each
 /// thread read half of every row, which the hardware prefetcher streams far worse (about
 /// two thirds of the throughput on GPT-2's projections).
-fn row_major(xs: &[f32], k: usize, w: &[f32], row_stride: usize, out: &mut [f32]) {
-    let size = out.len(); // m · n
+pub(crate) fn row_major<E: Weight>(xs: &[f32], k: usize, w: &[E], row_stride: usize, out: &mut [f32]) {
+    let m = xs.len() / k;
+    let n = out.len() / m;
     let blocks = k.div_ceil(ROW_BLOCK);
-    let mut partial = vec![0f32; blocks * size];
-    crate::par::blocks_mut(&mut partial, size, |b, acc| {
-        let rows = b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(k);
-        accumulate_rows(acc, xs, k, rows.clone(), &w[rows.start * row_stride..], row_stride);
-    });
-    let (first, rest) = partial.split_at(size);
-    out.copy_from_slice(first);
-    for block in rest.chunks_exact(size) {
-        for (o, &p) in out.iter_mut().zip(block) {
-            *o += p;
+    let width = n.min((PARTIAL_FLOATS / (blocks * m)).max(COLUMN_TILE));
+    let mut partial = vec![0f32; blocks * m * width];
+    for j0 in (0..n).step_by(width) {
+        let cols = width.min(n - j0);
+        let size = m * cols; // one block's partial rows: [m, cols]
+        let partial = &mut partial[..blocks * size];
+        if j0 > 0 {
+            partial.fill(0.0);
+        }
+        crate::par::blocks_mut(partial, size, |b, acc| {
+            let rows = b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(k);
+            accumulate_rows(acc, xs, k, rows.clone(), &w[rows.start * row_stride + j0..], row_stride);
+        });
+        for i in 0..m {
+            let out_row = &mut out[i * n + j0..][..cols];
+            out_row.copy_from_slice(&partial[i * cols..][..cols]);
+            for block in partial.chunks_exact(size).skip(1) {
+                for (o, &p) in out_row.iter_mut().zip(&block[i * cols..][..cols]) {
+                    *o += p;
+                }
+            }
         }
     }
 }
@@ -108,12 +142,12 @@ fn row_major(xs: &[f32], k: usize, w: &[f32], row_stride: usize, out: &mut [f32]
 /// every target). Compiled for each SIMD level the CPU may have and chosen at run time.
 #[cfg_attr(feature = "simd", macerator::with_simd)]
 #[allow(clippy::extra_unused_type_parameters)]
-fn accumulate_rows<#[cfg(feature = "simd")] S: macerator::Simd>(
+fn accumulate_rows<#[cfg(feature = "simd")] S: macerator::Simd, E: Weight>(
     acc: &mut [f32],
     xs: &[f32],
     k: usize,
     rows: core::ops::Range<usize>,
-    w: &[f32],
+    w: &[E],
     row_stride: usize,
 ) {
     let m = xs.len() / k;
@@ -129,10 +163,10 @@ fn accumulate_rows<#[cfg(feature = "simd")] S: macerator::Simd>(
                 let x = &xs[i * k + rows.start + r..][..4];
                 for ((((o, &a), &b), &c), &d) in tile[j0..j0 + len].iter_mut().zip(w0).zip(w1).zip(w2).zip(w3) {
                     let mut sum = *o;
-                    sum += x[0] * a;
-                    sum += x[1] * b;
-                    sum += x[2] * c;
-                    sum += x[3] * d;
+                    sum += x[0] * a.widen();
+                    sum += x[1] * b.widen();
+                    sum += x[2] * c.widen();
+                    sum += x[3] * d.widen();
                     *o = sum;
                 }
             }
@@ -141,7 +175,7 @@ fn accumulate_rows<#[cfg(feature = "simd")] S: macerator::Simd>(
             for (i, tile) in acc.chunks_exact_mut(n).enumerate() {
                 let xr = xs[i * k + rows.start + r];
                 for (o, &a) in tile[j0..j0 + len].iter_mut().zip(row(r)) {
-                    *o += xr * a;
+                    *o += xr * a.widen();
                 }
             }
         }
@@ -150,7 +184,7 @@ fn accumulate_rows<#[cfg(feature = "simd")] S: macerator::Simd>(
 
 /// `out[i * n + j] = sum_c xs[i * k + c] * w[j * col_stride + c]`: dot products with
 /// contiguous weight rows, each weight row used for every row of `xs` while it is in cache.
-fn column_major(xs: &[f32], k: usize, w: &[f32], col_stride: usize, out: &mut [f32]) {
+pub(crate) fn column_major<E: Weight>(xs: &[f32], k: usize, w: &[E], col_stride: usize, out: &mut [f32]) {
     let m = xs.len() / k;
     let n = out.len() / m;
     let block = n.div_ceil(DOT_BLOCKS);
@@ -176,17 +210,17 @@ fn column_major(xs: &[f32], k: usize, w: &[f32], col_stride: usize, out: &mut [f
 /// [`accumulate_rows`].
 #[cfg_attr(feature = "simd", macerator::with_simd)]
 #[allow(clippy::extra_unused_type_parameters)]
-fn dot<#[cfg(feature = "simd")] S: macerator::Simd>(a: &[f32], b: &[f32]) -> f32 {
+fn dot<#[cfg(feature = "simd")] S: macerator::Simd, E: Weight>(a: &[f32], b: &[E]) -> f32 {
     let mut acc = [0f32; DOT_LANES];
     let (a_main, a_tail) = a.split_at(a.len() - a.len() % DOT_LANES);
     let (b_main, b_tail) = b.split_at(a_main.len());
     for (ca, cb) in a_main.chunks_exact(DOT_LANES).zip(b_main.chunks_exact(DOT_LANES)) {
         for l in 0..DOT_LANES {
-            acc[l] += ca[l] * cb[l];
+            acc[l] += ca[l] * cb[l].widen();
         }
     }
     for (l, (&p, &q)) in a_tail.iter().zip(b_tail).enumerate() {
-        acc[l] += p * q;
+        acc[l] += p * q.widen();
     }
     let mut width = DOT_LANES;
     while width > 1 {
