@@ -135,14 +135,62 @@ pub(crate) fn row_major<E: Weight>(xs: &[f32], k: usize, w: &[E], row_stride: us
 }
 
 /// `acc[i * n + j] += xs[i * k + c] * w[(c - rows.start) * row_stride + j]` for the weight
-/// rows `c` in `rows`, in ascending order, for every row `i` of `xs`: four weight rows per
+/// rows `c` in `rows`, in ascending order, for every row `i` of `xs`; a single row through
+/// its own loop (the one that measured fastest for it), several through
+/// [`accumulate_several_rows`], with the same additions in the same order for each row.
+fn accumulate_rows<E: Weight>(acc: &mut [f32], xs: &[f32], k: usize, rows: core::ops::Range<usize>, w: &[E], row_stride: usize) {
+    if xs.len() == k {
+        accumulate_one_row(acc, &xs[rows], w, row_stride);
+    } else {
+        accumulate_several_rows(acc, xs, k, rows, w, row_stride);
+    }
+}
+
+/// `acc[j] += x[r] * w[r * row_stride + j]` for the rows `r` of `x` in ascending order,
+/// four rows per pass over a tile of `acc` (same additions in the same order as one row per
+/// pass; the multiply and the add stay separate operations on every target). Compiled for
+/// each SIMD level the CPU may have and chosen at run time.
+#[cfg_attr(feature = "simd", macerator::with_simd)]
+#[allow(clippy::extra_unused_type_parameters)]
+fn accumulate_one_row<#[cfg(feature = "simd")] S: macerator::Simd, E: Weight>(
+    acc: &mut [f32],
+    x: &[f32],
+    w: &[E],
+    row_stride: usize,
+) {
+    for (t, tile) in acc.chunks_mut(COLUMN_TILE).enumerate() {
+        let (j0, len) = (t * COLUMN_TILE, tile.len());
+        let row = |r: usize| &w[r * row_stride + j0..][..len];
+        let mut quads = x.chunks_exact(4);
+        for (q, xs) in quads.by_ref().enumerate() {
+            let r = 4 * q;
+            let (w0, w1, w2, w3) = (row(r), row(r + 1), row(r + 2), row(r + 3));
+            for ((((o, &a), &b), &c), &d) in tile.iter_mut().zip(w0).zip(w1).zip(w2).zip(w3) {
+                let mut sum = *o;
+                sum += xs[0] * a.widen();
+                sum += xs[1] * b.widen();
+                sum += xs[2] * c.widen();
+                sum += xs[3] * d.widen();
+                *o = sum;
+            }
+        }
+        let done = x.len() - quads.remainder().len();
+        for (i, &xr) in quads.remainder().iter().enumerate() {
+            for (o, &a) in tile.iter_mut().zip(row(done + i)) {
+                *o += xr * a.widen();
+            }
+        }
+    }
+}
+
+/// [`accumulate_rows`] for several rows of `xs`: four weight rows per
 /// pass over a tile of columns, the tile of those four rows used for every row of `xs` while
 /// it is in cache (for each row the same additions in the same order as one weight row per
 /// pass and as a single row of `xs`; the multiply and the add stay separate operations on
 /// every target). Compiled for each SIMD level the CPU may have and chosen at run time.
 #[cfg_attr(feature = "simd", macerator::with_simd)]
 #[allow(clippy::extra_unused_type_parameters)]
-fn accumulate_rows<#[cfg(feature = "simd")] S: macerator::Simd, E: Weight>(
+fn accumulate_several_rows<#[cfg(feature = "simd")] S: macerator::Simd, E: Weight>(
     acc: &mut [f32],
     xs: &[f32],
     k: usize,
