@@ -64,6 +64,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Chat with a model in the terminal (or one message a line on piped standard input).
     Chat(ChatArgs),
+    /// The words a BERT model proposes for each [MASK] of a text, most probable first.
+    FillMask(FillMaskArgs),
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +317,19 @@ pub struct TokenizeTrainArgs {
     /// Where to write the tokenizer.json.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FillMaskArgs {
+    /// A BERT directory with a masked-LM head (`BertForMaskedLM`) and its `tokenizer.json`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The text, with the tokenizer's mask token (`[MASK]`) where a word is missing.
+    #[arg(long, allow_hyphen_values = true)]
+    pub text: String,
+    /// How many candidates to show for each mask.
+    #[arg(long, default_value_t = 5)]
+    pub top_k: usize,
 }
 
 #[derive(Debug, Args)]

@@ -36,7 +36,7 @@ pub enum ModelError {
     #[error("tensor `{name}` is missing from the checkpoint{hint}")]
     MissingTensor { name: String, hint: String },
 
-    #[error("unexpected tensors in the checkpoint (not part of a GPT-2 model): {names}")]
+    #[error("unexpected tensors in the checkpoint (not part of the model): {names}")]
     UnexpectedTensors { names: String },
 
     #[error("tensor `{name}`: {count} of its {len} values are not finite (NaN or infinity): the weights are damaged")]
@@ -44,6 +44,12 @@ pub enum ModelError {
 
     #[error("tensor `{name}` has dtype {dtype}, which cannot be read as floating point")]
     DType { name: String, dtype: String },
+
+    #[error("{path}: {message}")]
+    WrongKind { path: PathBuf, message: String },
+
+    #[error("a {architecture} has no {head}: {needed}")]
+    MissingHead { architecture: &'static str, head: &'static str, needed: &'static str },
 
     #[error("{dir}: no model found (expected `model.safetensors` or `model.pth`, with `config.json`)")]
     NoModel { dir: PathBuf },

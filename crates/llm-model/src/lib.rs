@@ -50,6 +50,7 @@
 //! imports this crate gets crates.io's burn-flex, with the same results up to the last bits
 //! of a sum.
 
+pub mod bert;
 pub mod classifier;
 pub mod decoder;
 pub mod dropout;
@@ -76,6 +77,7 @@ pub mod torch_init;
 pub mod torch_rng;
 pub mod weights;
 
+pub use bert::{Bert, BertArchitecture, BertConfig, BertInput};
 pub use classifier::{Classifier, Pooling};
 pub use gpt2::{Gpt, GptConfig};
 pub use lora::LoraConfig;

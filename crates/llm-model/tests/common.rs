@@ -82,3 +82,23 @@ pub fn reference_batch_loss(model: &impl llm_model::CausalModel, r: &Reference) 
     let (inputs, targets) = (ids(&column(0..t - 1), [b, t - 1], &device), ids(&column(1..t), [b, t - 1], &device));
     to_vec(llm_model::loss::next_token_loss(model, inputs, targets, None))[0]
 }
+
+/// A named integer tensor of a fixture's `reference.safetensors`, with its shape.
+pub fn reference_ints(dir: &Path, name: &str) -> (Vec<i64>, Vec<usize>) {
+    let bytes = std::fs::read(dir.join("reference.safetensors")).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let v = st.tensor(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(v.dtype(), Dtype::I64, "{name}");
+    let data = v.data().chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect();
+    (data, v.shape().to_vec())
+}
+
+/// A named f32 tensor of a fixture's `reference.safetensors`, with its shape.
+pub fn reference_floats(dir: &Path, name: &str) -> (Vec<f32>, Vec<usize>) {
+    let bytes = std::fs::read(dir.join("reference.safetensors")).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let v = st.tensor(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(v.dtype(), Dtype::F32, "{name}");
+    let data = v.data().chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    (data, v.shape().to_vec())
+}

@@ -1,7 +1,9 @@
 use anyhow::Context;
 use burn::module::Module;
-use llm_data::chat::copy_chat_files;
-use llm_model::weights::save_language_model_as;
+use llm_data::Tokenizer;
+use llm_data::chat::copy_tokenizer_companions;
+use llm_data::tokenizer::TOKENIZER_FILE;
+use llm_model::weights::{ModelKind, load_bert_dir, model_kind, save_bert_dir, save_language_model_as};
 
 use llm_model::weights::WeightDtype;
 
@@ -12,11 +14,14 @@ pub fn run(args: ConvertArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         anyhow::bail!("--out {}: exists and is not a directory", args.out.display());
     }
     let device = super::selected_device(global)?;
+    if args.model.is_dir() && model_kind(&args.model)? == ModelKind::Bert {
+        return convert_bert(&args, &device, global);
+    }
     let (model, tokenizer) = super::model_dir::load(&args.model, &device, global.seed, WeightDtype::F32)?;
     save_language_model_as(&model, &args.out, args.dtype).context("--out: cannot write the model directory")?;
     tokenizer.save_to_dir(&args.out)?;
     if args.model.is_dir() {
-        copy_chat_files(&args.model, &args.out)?;
+        copy_tokenizer_companions(&args.model, &args.out)?;
     }
     super::print_results(
         global,
@@ -24,6 +29,27 @@ pub fn run(args: ConvertArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             ("out", args.out.display().to_string().into()),
             ("params", model.num_params().into()),
             ("dtype", args.dtype.torch_name().into()),
+        ],
+    );
+    Ok(())
+}
+
+/// A BERT directory rewritten (in `--dtype`) with its tokenizer files.
+fn convert_bert(args: &ConvertArgs, device: &burn::tensor::Device, global: &GlobalArgs) -> anyhow::Result<()> {
+    let model = load_bert_dir(&args.model, device).with_context(|| format!("cannot load model from {}", args.model.display()))?;
+    save_bert_dir(&model, &args.out, args.dtype).context("--out: cannot write the model directory")?;
+    let tokenizer = args.model.join(TOKENIZER_FILE);
+    if tokenizer.is_file() {
+        Tokenizer::from_file(&tokenizer)?.save_to_dir(&args.out)?;
+    }
+    copy_tokenizer_companions(&args.model, &args.out)?;
+    super::print_results(
+        global,
+        &[
+            ("out", args.out.display().to_string().into()),
+            ("params", model.num_params().into()),
+            ("dtype", args.dtype.torch_name().into()),
+            ("architecture", model.architecture().class_name().into()),
         ],
     );
     Ok(())

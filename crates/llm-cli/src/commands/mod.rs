@@ -4,6 +4,7 @@ mod chat_format;
 mod classify;
 mod convert;
 mod eval;
+mod fill_mask;
 mod finetune;
 mod generate;
 mod model_dir;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args, global),
         Command::Serve(args) => serve::run(args, global),
         Command::Chat(args) => chat::run(args, global),
+        Command::FillMask(args) => fill_mask::run(args, global),
     }
 }
 

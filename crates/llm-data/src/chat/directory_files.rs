@@ -4,14 +4,16 @@ use super::template::CHAT_TEMPLATE_FILE;
 use crate::DataError;
 
 /// The files beside `tokenizer.json` that say how a model talks: special tokens, chat
-/// template, end-of-sequence ids.
-pub const CHAT_FILES: [&str; 4] = ["tokenizer_config.json", "special_tokens_map.json", "generation_config.json", CHAT_TEMPLATE_FILE];
+/// template, end-of-sequence ids, and the vocabulary files of the slow tokenizers
+/// (BERT's `vocab.txt`).
+pub const TOKENIZER_COMPANIONS: [&str; 5] =
+    ["tokenizer_config.json", "special_tokens_map.json", "generation_config.json", CHAT_TEMPLATE_FILE, "vocab.txt"];
 
-/// Copies those of [`CHAT_FILES`] that `from` has into `to` (which exists), each through a
+/// Copies those of [`TOKENIZER_COMPANIONS`] that `from` has into `to` (which exists), each through a
 /// temporary file; returns the names copied.
-pub fn copy_chat_files(from: &Path, to: &Path) -> Result<Vec<&'static str>, DataError> {
+pub fn copy_tokenizer_companions(from: &Path, to: &Path) -> Result<Vec<&'static str>, DataError> {
     let mut copied = Vec::new();
-    for name in CHAT_FILES {
+    for name in TOKENIZER_COMPANIONS {
         let source = from.join(name);
         if !source.is_file() || from.join(name) == to.join(name) {
             continue;

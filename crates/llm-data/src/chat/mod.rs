@@ -8,6 +8,6 @@ mod python_json;
 mod special_tokens;
 mod template;
 
-pub use directory_files::{CHAT_FILES, copy_chat_files};
+pub use directory_files::{TOKENIZER_COMPANIONS, copy_tokenizer_companions};
 pub use special_tokens::{SpecialTokens, end_of_sequence_ids};
 pub use template::{CHAT_TEMPLATE_FILE, ChatMessage, ChatTemplate};

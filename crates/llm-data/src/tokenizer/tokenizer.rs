@@ -90,6 +90,35 @@ impl Tokenizer {
         }
     }
 
+    /// `text` as a model reads it: with the special tokens the tokenizer's post-processor
+    /// adds (BERT's `[CLS] ... [SEP]`, Marian's end of sequence), as `transformers`'
+    /// `tokenizer(text)` does. GPT-2's tokenizer adds none.
+    pub fn encode_for_model(&self, text: &str) -> Vec<u32> {
+        match self {
+            Self::Gpt2 => self.encode(text),
+            Self::Hf(t) => t
+                .encode_fast(text, true)
+                .map(|e| e.get_ids().to_vec())
+                .unwrap_or_else(|e| panic!("tokenizers failed to encode: {e}")),
+        }
+    }
+
+    /// The vocabulary's string for `id` (`##ing` for a WordPiece continuation), if any.
+    pub fn id_to_token(&self, id: u32) -> Option<String> {
+        match self {
+            Self::Gpt2 => (id <= END_OF_TEXT_ID).then(|| self.decode(&[id])),
+            Self::Hf(t) => t.id_to_token(id),
+        }
+    }
+
+    /// Text of `ids` without the special tokens (`skip_special_tokens=True`).
+    pub fn decode_skipping_special(&self, ids: &[u32]) -> String {
+        match self {
+            Self::Gpt2 => self.decode(ids),
+            Self::Hf(t) => t.decode(ids, true).unwrap_or_default(),
+        }
+    }
+
     /// Text of `ids`; bytes that are not valid UTF-8 (a character cut between tokens)
     /// become U+FFFD. Unknown ids are skipped.
     pub fn decode(&self, ids: &[u32]) -> String {

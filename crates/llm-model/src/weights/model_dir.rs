@@ -36,21 +36,48 @@ pub fn model_format(dir: &Path) -> Result<ModelFormat, ModelError> {
     }
 }
 
-/// The family of a model directory: its `config.json`'s `model_type` (GPT-2 when it has
-/// none, as the book's `config.json` has none).
-pub fn model_family(dir: &Path) -> Result<Family, ModelError> {
+/// What a model directory holds, by its `config.json`'s `model_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// A decoder-only language model (`gpt2`, `llama`, `qwen3`; GPT-2 when there is no
+    /// `model_type`, as the book's `config.json` has none).
+    Decoder(Family),
+    /// A BERT encoder (`bert`).
+    Bert,
+}
+
+/// The encoder model types, for error messages.
+const ENCODER_TYPES: [&str; 1] = ["bert"];
+
+/// What `dir` holds, by its `config.json`.
+pub fn model_kind(dir: &Path) -> Result<ModelKind, ModelError> {
     let path = dir.join(CONFIG_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
     let config: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| ModelError::Config { path: path.clone(), message: e.to_string() })?;
     match config.get("model_type").and_then(|t| t.as_str()) {
-        None => Ok(Family::Gpt2),
-        Some(model_type) => Family::from_model_type(model_type).ok_or_else(|| ModelError::Config {
+        None => Ok(ModelKind::Decoder(Family::Gpt2)),
+        Some("bert") => Ok(ModelKind::Bert),
+        Some(model_type) => Family::from_model_type(model_type).map(ModelKind::Decoder).ok_or_else(|| ModelError::Config {
             path,
             message: format!(
-                "model_type `{model_type}` is not supported (supported: {})",
-                Family::ALL.map(Family::model_type).join(", ")
+                "model_type `{model_type}` is not supported (supported: {}, {})",
+                Family::ALL.map(Family::model_type).join(", "),
+                ENCODER_TYPES.join(", ")
             ),
+        }),
+    }
+}
+
+/// The family of a decoder directory; an encoder is refused by name.
+pub fn model_family(dir: &Path) -> Result<Family, ModelError> {
+    match model_kind(dir)? {
+        ModelKind::Decoder(family) => Ok(family),
+        ModelKind::Bert => Err(ModelError::WrongKind {
+            path: dir.join(CONFIG_FILE),
+            message: "a BERT encoder (model_type `bert`): this command needs a decoder (gpt2, llama, qwen3); \
+                      BERT models work with `fill-mask` and `convert`"
+                .into(),
         }),
     }
 }
