@@ -63,6 +63,8 @@ pub mod kv_cache;
 pub mod language_model;
 pub mod llama;
 pub mod lora;
+pub mod marian;
+pub mod masked_attention;
 pub mod matrix_dtype;
 pub mod loss;
 pub mod model_config;

@@ -1,11 +1,11 @@
 use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor};
 
 use super::BertConfig;
 use crate::dropout::Dropout;
 use crate::lora::adapted;
+use crate::masked_attention::{masked_attention, merge_heads, padding_mask, split_heads};
 
 /// BERT's attention sublayer, post-norm: `norm(x + drop(output(attend(x))))`, where every
 /// position attends to every real (non-padding) position of its sequence.
@@ -44,20 +44,15 @@ impl BertAttention {
     /// - padding: `[batch, seq]`, true at padding positions (which no position attends to)
     /// - output: `[batch, seq, d]`
     pub fn forward(&self, x: Tensor<3>, padding: Option<&Tensor<2, Bool>>) -> Tensor<3> {
-        let [b, t, d] = x.dims();
-        let (h, hd) = (self.n_heads, d / self.n_heads);
-        let heads = |layer: &Linear| adapted(layer, None, x.clone()).reshape([b, t, h, hd]).swap_dims(1, 2);
-        let (q, k, v) = (heads(&self.query), heads(&self.key), heads(&self.value)); // [b, h, t, hd]
-        let scores = q.matmul(k.swap_dims(2, 3)) / (hd as f64).sqrt(); // [b, h, t, t]
-        let scores = match padding {
-            // The lowest finite value rather than -inf, as transformers does: a row of
-            // padding only still gets finite weights.
-            Some(padding) => scores.mask_fill(padding.clone().reshape([b, 1, 1, t]).expand([b, h, t, t]), f32::MIN),
-            None => scores,
-        };
-        let weights = self.attention_dropout.forward(softmax(scores, 3));
-        let context = weights.matmul(v).swap_dims(1, 2).reshape([b, t, d]);
-        let out = self.dropout.forward(adapted(&self.output, None, context));
+        let heads = |layer: &Linear| split_heads(adapted(layer, None, x.clone()), self.n_heads);
+        let context = masked_attention(
+            heads(&self.query),
+            heads(&self.key),
+            heads(&self.value),
+            padding.map(padding_mask),
+            &self.attention_dropout,
+        );
+        let out = self.dropout.forward(adapted(&self.output, None, merge_heads(context)));
         self.layer_norm.forward(x + out)
     }
 }

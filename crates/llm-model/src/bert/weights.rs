@@ -3,46 +3,12 @@
 //! `pooler.dense.weight`, `cls.predictions.transform.dense.weight`, `classifier.weight`),
 //! linear weights in `nn.Linear`'s `[out, in]` layout (Burn's `Linear` holds `[in, out]`).
 
-use burn::module::Param;
-use burn::nn::{Embedding, LayerNorm, Linear};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 
 use super::{Bert, BertArchitecture, BertConfig};
 use crate::ModelError;
+use crate::weights::hf_layers::{HfLayers, put_layer_norm, put_linear};
 use crate::weights::{TensorMap, host};
-
-struct Taker<'a> {
-    map: &'a mut TensorMap,
-    device: &'a Device,
-}
-
-impl Taker<'_> {
-    fn param<const D: usize>(&mut self, name: &str, shape: &[usize]) -> Result<Param<Tensor<D>>, ModelError> {
-        let t = self.map.take(name, shape)?;
-        Ok(Param::from_data(TensorData::new(t.data, t.shape), self.device))
-    }
-
-    fn linear(&mut self, linear: &mut Linear, name: &str) -> Result<(), ModelError> {
-        let [d_in, d_out] = linear.weight.lazy_shape().dims();
-        let weight = self.map.take(&format!("{name}.weight"), &[d_out, d_in])?.transpose();
-        linear.weight = Param::from_data(TensorData::new(weight.data, weight.shape), self.device);
-        linear.bias = Some(self.param(&format!("{name}.bias"), &[d_out])?);
-        Ok(())
-    }
-
-    fn norm(&mut self, norm: &mut LayerNorm, name: &str) -> Result<(), ModelError> {
-        let [d] = norm.gamma.lazy_shape().dims();
-        norm.gamma = self.param(&format!("{name}.weight"), &[d])?;
-        norm.beta = Some(self.param(&format!("{name}.bias"), &[d])?);
-        Ok(())
-    }
-
-    fn embedding(&mut self, embedding: &mut Embedding, name: &str) -> Result<(), ModelError> {
-        let shape = embedding.weight.lazy_shape().dims::<2>();
-        embedding.weight = self.param(&format!("{name}.weight"), &shape)?;
-        Ok(())
-    }
-}
 
 impl Bert {
     /// The model of `config` and `architecture` with the weights of `map` (every tensor
@@ -57,7 +23,7 @@ impl Bert {
         if model.pooler.is_none() && map.contains("pooler.dense.weight") {
             model.pooler = Some(super::Pooler::new(config, device));
         }
-        let mut take = Taker { map: &mut map, device };
+        let mut take = HfLayers { map: &mut map, device };
         let e = &mut model.embeddings;
         take.embedding(&mut e.word_embeddings, "embeddings.word_embeddings")?;
         take.embedding(&mut e.position_embeddings, "embeddings.position_embeddings")?;
@@ -93,45 +59,33 @@ impl Bert {
     /// The model's tensors, named and laid out as [`Bert::from_tensor_map`] reads them.
     pub fn to_tensor_map(&self) -> TensorMap {
         let mut map = TensorMap::new();
-        let linear = |map: &mut TensorMap, name: &str, linear: &Linear| {
-            map.insert(format!("{name}.weight"), host(&linear.weight.val()).transpose());
-            if let Some(bias) = &linear.bias {
-                map.insert(format!("{name}.bias"), host(&bias.val()));
-            }
-        };
-        let norm = |map: &mut TensorMap, name: &str, norm: &LayerNorm| {
-            map.insert(format!("{name}.weight"), host(&norm.gamma.val()));
-            if let Some(beta) = &norm.beta {
-                map.insert(format!("{name}.bias"), host(&beta.val()));
-            }
-        };
         let e = &self.embeddings;
         map.insert("embeddings.word_embeddings.weight", host(&e.word_embeddings.weight.val()));
         map.insert("embeddings.position_embeddings.weight", host(&e.position_embeddings.weight.val()));
         map.insert("embeddings.token_type_embeddings.weight", host(&e.token_type_embeddings.weight.val()));
-        norm(&mut map, "embeddings.LayerNorm", &e.layer_norm);
+        put_layer_norm(&mut map, "embeddings.LayerNorm", &e.layer_norm);
         for (i, layer) in self.layers.iter().enumerate() {
             let p = format!("encoder.layer.{i}");
             let a = &layer.attention;
-            linear(&mut map, &format!("{p}.attention.self.query"), &a.query);
-            linear(&mut map, &format!("{p}.attention.self.key"), &a.key);
-            linear(&mut map, &format!("{p}.attention.self.value"), &a.value);
-            linear(&mut map, &format!("{p}.attention.output.dense"), &a.output);
-            norm(&mut map, &format!("{p}.attention.output.LayerNorm"), &a.layer_norm);
-            linear(&mut map, &format!("{p}.intermediate.dense"), &layer.intermediate);
-            linear(&mut map, &format!("{p}.output.dense"), &layer.output);
-            norm(&mut map, &format!("{p}.output.LayerNorm"), &layer.layer_norm);
+            put_linear(&mut map, &format!("{p}.attention.self.query"), &a.query);
+            put_linear(&mut map, &format!("{p}.attention.self.key"), &a.key);
+            put_linear(&mut map, &format!("{p}.attention.self.value"), &a.value);
+            put_linear(&mut map, &format!("{p}.attention.output.dense"), &a.output);
+            put_layer_norm(&mut map, &format!("{p}.attention.output.LayerNorm"), &a.layer_norm);
+            put_linear(&mut map, &format!("{p}.intermediate.dense"), &layer.intermediate);
+            put_linear(&mut map, &format!("{p}.output.dense"), &layer.output);
+            put_layer_norm(&mut map, &format!("{p}.output.LayerNorm"), &layer.layer_norm);
         }
         if let Some(pooler) = &self.pooler {
-            linear(&mut map, "pooler.dense", &pooler.dense);
+            put_linear(&mut map, "pooler.dense", &pooler.dense);
         }
         if let Some(head) = &self.mlm_head {
-            linear(&mut map, "cls.predictions.transform.dense", &head.dense);
-            norm(&mut map, "cls.predictions.transform.LayerNorm", &head.layer_norm);
+            put_linear(&mut map, "cls.predictions.transform.dense", &head.dense);
+            put_layer_norm(&mut map, "cls.predictions.transform.LayerNorm", &head.layer_norm);
             map.insert("cls.predictions.bias", host(&head.bias.val()));
         }
         if let Some(classifier) = &self.classifier {
-            linear(&mut map, "classifier", classifier);
+            put_linear(&mut map, "classifier", classifier);
         }
         map
     }

@@ -44,10 +44,12 @@ pub enum ModelKind {
     Decoder(Family),
     /// A BERT encoder (`bert`).
     Bert,
+    /// A Marian encoder–decoder (`marian`).
+    Marian,
 }
 
-/// The encoder model types, for error messages.
-const ENCODER_TYPES: [&str; 1] = ["bert"];
+/// The model types of encoders and encoder–decoders, for error messages.
+const ENCODER_TYPES: [&str; 2] = ["bert", "marian"];
 
 /// What `dir` holds, by its `config.json`.
 pub fn model_kind(dir: &Path) -> Result<ModelKind, ModelError> {
@@ -58,6 +60,7 @@ pub fn model_kind(dir: &Path) -> Result<ModelKind, ModelError> {
     match config.get("model_type").and_then(|t| t.as_str()) {
         None => Ok(ModelKind::Decoder(Family::Gpt2)),
         Some("bert") => Ok(ModelKind::Bert),
+        Some("marian") => Ok(ModelKind::Marian),
         Some(model_type) => Family::from_model_type(model_type).map(ModelKind::Decoder).ok_or_else(|| ModelError::Config {
             path,
             message: format!(
@@ -77,6 +80,12 @@ pub fn model_family(dir: &Path) -> Result<Family, ModelError> {
             path: dir.join(CONFIG_FILE),
             message: "a BERT encoder (model_type `bert`): this command needs a decoder (gpt2, llama, qwen3); \
                       BERT models work with `fill-mask` and `convert`"
+                .into(),
+        }),
+        ModelKind::Marian => Err(ModelError::WrongKind {
+            path: dir.join(CONFIG_FILE),
+            message: "a Marian encoder-decoder (model_type `marian`): this command needs a decoder (gpt2, llama, qwen3); \
+                      translation models work with `translate` and `convert`"
                 .into(),
         }),
     }
