@@ -66,6 +66,8 @@ pub enum Command {
     Chat(ChatArgs),
     /// The words a BERT model proposes for each [MASK] of a text, most probable first.
     FillMask(FillMaskArgs),
+    /// Translate a sentence with an encoder-decoder (Marian) model: greedy, sampled or beam search.
+    Translate(TranslateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -330,6 +332,36 @@ pub struct FillMaskArgs {
     /// How many candidates to show for each mask.
     #[arg(long, default_value_t = 5)]
     pub top_k: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct TranslateArgs {
+    /// A Marian directory (`MarianMTModel`) with its tokenizer (`source.spm`, `target.spm`,
+    /// `vocab.json`, or a `tokenizer.json`).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The sentence to translate.
+    #[arg(long, allow_hyphen_values = true)]
+    pub text: String,
+    /// Tokens to generate at most (the end of sequence included), at most the model's
+    /// positions (default: 256, or the model's positions if fewer).
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_new_tokens: Option<usize>,
+    /// 0 is greedy decoding; above 0, sampled (one beam only).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub temperature: f32,
+    #[arg(long, allow_negative_numbers = true)]
+    pub top_k: Option<usize>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub top_p: Option<f32>,
+    /// Beam search with this many beams (default: the directory's generation_config.json
+    /// `num_beams`, else 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub beams: Option<usize>,
+    /// A reference translation: also print `loss=`, its mean cross-entropy (nats) given the
+    /// sentence, teacher-forced, with the end of sequence.
+    #[arg(long, allow_hyphen_values = true)]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -115,3 +115,84 @@ fn converted_directories_give_transformers_the_same_outputs() {
         }
     }
 }
+
+fn translation_reference() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("marian/tokenizer_reference.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn translate_decodes_as_transformers_generate() {
+    let reference = translation_reference();
+    let translation = &reference["translation"];
+    let text = translation["text"].as_str().unwrap();
+    let marian = fixture("marian");
+    for (name, beams) in [("greedy", "1"), ("beam", "4")] {
+        let out = ok(&["translate", "--model", path(&marian), "--text", text, "--beams", beams, "--max-new-tokens", "16", "--json"]);
+        let ours: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(ours["ids"], translation[name]["ids"], "{name}: {out}");
+        assert_eq!(ours["text"], translation[name]["text"], "{name}");
+        assert_eq!(ours["finish_reason"], "stop");
+    }
+    // Plain output: the text, then loss= for a reference.
+    let out = ok(&["translate", "--model", path(&marian), "--text", text, "--reference", translation["reference"].as_str().unwrap()]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], translation["greedy"]["text"].as_str().unwrap());
+    let loss: f64 = lines[1].strip_prefix("loss=").unwrap().parse().unwrap();
+    let expected = translation["reference_loss"].as_f64().unwrap();
+    eprintln!("reference loss: {loss} vs transformers {expected}");
+    assert!((loss - expected).abs() / expected < 1e-4, "loss {loss} vs {expected}");
+}
+
+#[test]
+fn sampled_translations_follow_the_seed() {
+    let marian = fixture("marian");
+    let sample = |seed: &str| ok(&["translate", "--model", path(&marian), "--text", "It was no great surprise", "--temperature", "1.5", "--seed", seed, "--json"]);
+    let (a, b) = (sample("1"), sample("1"));
+    assert_eq!(a, b, "the same seed, the same sample");
+    let draws: std::collections::HashSet<String> = (2..6).map(|seed| sample(&seed.to_string())).collect();
+    assert!(draws.len() > 1, "four seeds gave one sample: {draws:?}");
+}
+
+#[test]
+fn translate_refuses_what_it_cannot_do_in_one_line() {
+    let marian = fixture("marian");
+    let error = fails(&["translate", "--model", path(&marian), "--text", "x", "--beams", "2", "--temperature", "1"]);
+    assert!(error.contains("beam search is deterministic"), "{error}");
+    let error = fails(&["translate", "--model", path(&marian), "--text", "x", "--max-new-tokens", "65"]);
+    assert!(error.contains("--max-new-tokens 65: the model has 64 target positions"), "{error}");
+    let error = fails(&["translate", "--model", path(&marian), "--text", &"word ".repeat(80)]);
+    assert!(error.contains("--text") && error.contains("more than the model's 64 positions"), "{error}");
+    let error = fails(&["translate", "--model", path(&marian), "--text", "x", "--beams", "0"]);
+    assert!(error.contains("--beams"), "{error}");
+    let error = fails(&["translate", "--model", path(&fixture("bert-mlm")), "--text", "x"]);
+    assert!(error.contains("translate needs an encoder-decoder model"), "{error}");
+    let error = fails(&["generate", "--model", path(&marian), "--prompt", "x"]);
+    assert!(error.contains("a Marian encoder-decoder") && error.contains("translate"), "{error}");
+    let empty = tempfile::tempdir().unwrap();
+    for file in ["config.json", "model.safetensors"] {
+        std::fs::copy(marian.join(file), empty.path().join(file)).unwrap();
+    }
+    let error = fails(&["translate", "--model", path(empty.path()), "--text", "x"]);
+    assert!(error.contains("no tokenizer") && error.contains("source.spm"), "{error}");
+}
+
+#[test]
+fn a_converted_marian_directory_gives_transformers_the_same_outputs() {
+    let Some(python) = std::env::var_os("LLM_PYTHON") else {
+        assert!(std::env::var_os("CI").is_none(), "CI must set LLM_PYTHON (scripts/setup-python.sh)");
+        eprintln!("LLM_PYTHON is not set: skipping the transformers check (run scripts/setup-python.sh)");
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let printed = ok(&["convert", "--model", path(&fixture("marian")), "--out", path(out.path()), "--json"]);
+    assert!(printed.contains("MarianMTModel"), "{printed}");
+    let run = Command::new(&python).arg(fixture("check_hf_marian_load.py")).arg(out.path()).arg(fixture("marian")).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let diff = report["max_diff"].as_f64().unwrap();
+    eprintln!("marian converted, loaded by transformers: max |logits - reference| = {diff:e}");
+    assert!(diff < 1e-4, "{report}");
+    let greedy = &translation_reference()["translation"]["greedy"];
+    assert_eq!(report["greedy_ids"], greedy["ids"]);
+    assert_eq!(report["greedy_text"], greedy["text"]);
+}

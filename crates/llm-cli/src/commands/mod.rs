@@ -12,6 +12,7 @@ mod perplexity;
 mod serve;
 mod tokenize;
 mod train;
+mod translate;
 
 use crate::backend::Backend;
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args, global),
         Command::Chat(args) => chat::run(args, global),
         Command::FillMask(args) => fill_mask::run(args, global),
+        Command::Translate(args) => translate::run(args, global),
     }
 }
 

@@ -2,12 +2,21 @@ use std::path::Path;
 
 use super::template::CHAT_TEMPLATE_FILE;
 use crate::DataError;
+use crate::tokenizer::{MARIAN_VOCAB, SOURCE_SPM, TARGET_SPM};
 
 /// The files beside `tokenizer.json` that say how a model talks: special tokens, chat
 /// template, end-of-sequence ids, and the vocabulary files of the slow tokenizers
-/// (BERT's `vocab.txt`).
-pub const TOKENIZER_COMPANIONS: [&str; 5] =
-    ["tokenizer_config.json", "special_tokens_map.json", "generation_config.json", CHAT_TEMPLATE_FILE, "vocab.txt"];
+/// (BERT's `vocab.txt`; Marian's SentencePiece models and `vocab.json`).
+pub const TOKENIZER_COMPANIONS: [&str; 8] = [
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "generation_config.json",
+    CHAT_TEMPLATE_FILE,
+    "vocab.txt",
+    SOURCE_SPM,
+    TARGET_SPM,
+    MARIAN_VOCAB,
+];
 
 /// Copies those of [`TOKENIZER_COMPANIONS`] that `from` has into `to` (which exists), each through a
 /// temporary file; returns the names copied.
