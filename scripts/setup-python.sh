@@ -7,7 +7,7 @@
 # 3 GB more of the disk beside the environment, for nothing once it is installed.
 set -euo pipefail
 venv="${LLM_VENV:-$HOME/.cache/llm-rs/venv}"
-packages=(torch==2.9.0 transformers==4.57.6 safetensors numpy tiktoken matplotlib pandas openai==3.63.0 sentencepiece==0.2.1)
+packages=(torch==2.9.0 transformers==4.57.6 safetensors numpy tiktoken matplotlib pandas openai==3.63.0 sentencepiece==0.2.1 sacrebleu==2.5.1)
 book=llms-from-scratch==1.0.19
 stamp="$venv/.llm-rs-ready-$(echo "${packages[*]} $book" | sha256sum | cut -c1-12)"
 if [[ -f $stamp ]]; then

@@ -95,6 +95,7 @@ pub mod torch_replay;
 pub mod train_loop;
 pub mod train_task;
 pub mod trainable;
+pub mod translation;
 
 pub use clip::{clip_global_norm, scale_gradients};
 pub use config::ExperimentConfig;
