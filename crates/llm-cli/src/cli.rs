@@ -64,7 +64,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Chat with a model in the terminal (or one message a line on piped standard input).
     Chat(ChatArgs),
-    /// The words a BERT model proposes for each [MASK] of a text, most probable first.
+    /// The words a BERT model proposes for each `[MASK]` of a text, most probable first.
     FillMask(FillMaskArgs),
     /// Translate a sentence with an encoder-decoder (Marian) model: greedy, sampled or beam search.
     Translate(TranslateArgs),
