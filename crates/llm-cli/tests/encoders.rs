@@ -196,3 +196,24 @@ fn a_converted_marian_directory_gives_transformers_the_same_outputs() {
     assert_eq!(report["greedy_ids"], greedy["ids"]);
     assert_eq!(report["greedy_text"], greedy["text"]);
 }
+
+#[test]
+fn translate_uses_the_directory_s_number_of_beams() {
+    // OPUS-MT directories say num_beams = 4 (in config.json, or generation_config.json).
+    let reference = translation_reference();
+    let translation = &reference["translation"];
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("marian")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let config_path = dir.path().join("config.json");
+    let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["num_beams"] = 4.into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let text = translation["text"].as_str().unwrap();
+    let out: Value = serde_json::from_str(&ok(&["translate", "--model", path(dir.path()), "--text", text, "--max-new-tokens", "16", "--json"])).unwrap();
+    assert_eq!(out["ids"], translation["beam"]["ids"]);
+    let out: Value = serde_json::from_str(&ok(&["translate", "--model", path(dir.path()), "--text", text, "--max-new-tokens", "16", "--beams", "1", "--json"])).unwrap();
+    assert_eq!(out["ids"], translation["greedy"]["ids"], "--beams overrides it");
+}

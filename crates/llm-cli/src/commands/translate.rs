@@ -104,11 +104,13 @@ fn reference_loss(model: &llm_model::marian::Marian, source: &[u32], labels: &[u
     cross_entropy(logits, row(labels), None).into_scalar()
 }
 
-/// `num_beams` of the directory's `generation_config.json` (OPUS-MT's is 4), else 1.
+/// `num_beams` of the directory's `generation_config.json`, else of its `config.json` (where
+/// older OPUS-MT directories keep it: 4), else 1.
 fn generation_beams(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("generation_config.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|config| config["num_beams"].as_u64())
+    ["generation_config.json", "config.json"]
+        .iter()
+        .filter_map(|file| std::fs::read_to_string(dir.join(file)).ok())
+        .filter_map(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .find_map(|config| config["num_beams"].as_u64())
         .map_or(1, |beams| beams.max(1) as usize)
 }

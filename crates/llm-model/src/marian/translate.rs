@@ -166,8 +166,14 @@ fn beam_search(model: &Marian, encoded: &EncodedSource, options: &TranslateOptio
         for (b, row) in log_probs.iter().enumerate() {
             candidates.extend(row.iter().enumerate().map(|(v, lp)| (b, v as u32, lp + running[b].1)));
         }
-        candidates.sort_by(|x, y| y.2.total_cmp(&x.2));
-        candidates.truncate(keep);
+        // Best first; equal scores in beam-then-token order. Only the best `keep` of the
+        // `beams · vocab` candidates are put in order.
+        let order = |x: &(usize, u32, f32), y: &(usize, u32, f32)| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1)));
+        if candidates.len() > keep {
+            candidates.select_nth_unstable_by(keep - 1, order);
+            candidates.truncate(keep);
+        }
+        candidates.sort_by(order);
         let last_step = step + 1 == options.max_new_tokens;
         let ends: Vec<bool> = candidates.iter().map(|&(_, token, _)| token == eos || last_step).collect();
 
