@@ -11,7 +11,8 @@
 //! - [`instruction`]: instruction records, prompt templates, the book's split and collate,
 //!   preference pairs;
 //! - [`classification`]: labelled CSV/TSV texts, the book's spam balancing and split, padded
-//!   classification batches.
+//!   classification batches;
+//! - [`translation`]: sentence pairs (TSV) for an encoder–decoder, padded into batches.
 //!
 //! # Example
 //!
@@ -47,6 +48,7 @@ pub mod dataset;
 pub mod error;
 pub mod instruction;
 pub mod tokenizer;
+pub mod translation;
 
 pub use error::DataError;
 pub use tokenizer::Tokenizer;
