@@ -37,12 +37,7 @@ pub fn run(args: FillMaskArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let model = load_bert_dir(dir, &device).with_context(|| format!("cannot load model from {}", dir.display()))?;
     let ids = tokenizer.encode_for_model(&args.text);
     let config = model.config();
-    if ids.len() > config.max_position_embeddings {
-        anyhow::bail!("--text: {} tokens, more than the model's {} positions", ids.len(), config.max_position_embeddings);
-    }
-    if let Some(&id) = ids.iter().find(|&&id| id as usize >= config.vocab_size) {
-        anyhow::bail!("{}: token id {id} is outside the model's vocabulary of {}", tokenizer_file.display(), config.vocab_size);
-    }
+    let ids = super::fitting_ids(ids, "--text", config.max_position_embeddings, config.vocab_size)?;
     let top_k = args.top_k.min(config.vocab_size);
     let masks = model.fill_mask(&ids, mask_id, top_k)?;
     if masks.is_empty() {

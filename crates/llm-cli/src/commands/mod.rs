@@ -63,3 +63,15 @@ pub(crate) fn print_results(global: &GlobalArgs, pairs: &[(&str, serde_json::Val
         }
     }
 }
+
+/// `ids` if they fit a model of `positions` positions and `vocab` ids, else an error naming
+/// `flag` (the option whose text gave them).
+pub(crate) fn fitting_ids(ids: Vec<u32>, flag: &str, positions: usize, vocab: usize) -> anyhow::Result<Vec<u32>> {
+    if ids.len() > positions {
+        anyhow::bail!("{flag}: {} tokens, more than the model's {positions} positions", ids.len());
+    }
+    if let Some(id) = ids.iter().find(|&&id| id as usize >= vocab) {
+        anyhow::bail!("{flag}: the tokenizer gives id {id}, outside the model's vocabulary of {vocab}");
+    }
+    Ok(ids)
+}

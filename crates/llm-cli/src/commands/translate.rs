@@ -45,7 +45,7 @@ pub fn run(args: TranslateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let config = model.config();
     let tokenizer = TranslationTokenizer::for_model_dir(dir, config.eos_token_id)?;
     let positions = config.max_position_embeddings;
-    let source = checked(tokenizer.encode_source(&args.text), "--text", positions, config.vocab_size)?;
+    let source = super::fitting_ids(tokenizer.encode_source(&args.text), "--text", positions, config.vocab_size)?;
     let max_new_tokens = args.max_new_tokens.unwrap_or(DEFAULT_MAX_NEW_TOKENS.min(positions));
     if max_new_tokens > positions {
         anyhow::bail!("--max-new-tokens {max_new_tokens}: the model has {positions} target positions");
@@ -58,7 +58,7 @@ pub fn run(args: TranslateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     tracing::info!(source_tokens = source.len(), generated = translation.ids.len(), beams, ms = started.elapsed().as_millis() as u64, "translated");
     let loss = match &args.reference {
         Some(reference) => {
-            let labels = checked(tokenizer.encode_target(reference), "--reference", positions, config.vocab_size)?;
+            let labels = super::fitting_ids(tokenizer.encode_target(reference), "--reference", positions, config.vocab_size)?;
             Some(reference_loss(&model, &source, &labels, &device))
         }
         None => None,
@@ -82,16 +82,6 @@ pub fn run(args: TranslateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `ids` if they fit the model (positions and vocabulary), else an error naming `flag`.
-fn checked(ids: Vec<u32>, flag: &str, positions: usize, vocab: usize) -> anyhow::Result<Vec<u32>> {
-    if ids.len() > positions {
-        anyhow::bail!("{flag}: {} tokens, more than the model's {positions} positions", ids.len());
-    }
-    if let Some(id) = ids.iter().find(|&&id| id as usize >= vocab) {
-        anyhow::bail!("{flag}: the tokenizer gives id {id}, outside the model's vocabulary of {vocab}");
-    }
-    Ok(ids)
-}
 
 /// Mean cross-entropy of `labels` given `source`, teacher-forced (what `transformers`
 /// computes with `labels`).

@@ -54,7 +54,7 @@ impl HfWeights<'_> {
 
 /// Writes `linear` as `name` in `[d_out, d_in]`.
 pub fn put_linear(map: &mut TensorMap, name: &str, linear: &Linear) {
-    map.insert(format!("{name}.weight"), host(&linear.weight.val()).transpose());
+    crate::weights::hf_layers::put_linear(map, name, linear);
 }
 
 pub fn put_rms_norm(map: &mut TensorMap, name: &str, norm: &RmsNorm) {

@@ -6,8 +6,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 
-use super::hf::CONFIG_FILE;
-use super::hf_files::write_hf_model_files;
+use super::hf_files::{read_config_json, write_hf_model_files};
 use super::{WeightDtype, read_weights};
 use crate::ModelError;
 use crate::bert::{Bert, BertArchitecture, BertConfig, architecture_of, canonical_bert_tensors};
@@ -17,15 +16,7 @@ const PREFIX: &str = "bert.";
 
 /// Reads the `config.json` of a BERT directory (and checks what it asks for is implemented).
 pub fn read_bert_config(dir: &Path) -> Result<BertConfig, ModelError> {
-    let path = dir.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
-    let config: BertConfig =
-        serde_json::from_str(&text).map_err(|e| ModelError::Config { path: path.clone(), message: e.to_string() })?;
-    config.validate().map_err(|e| match e {
-        ModelError::InvalidConfig(message) => ModelError::Config { path, message },
-        other => other,
-    })?;
-    Ok(config)
+    read_config_json(dir, |config: BertConfig| config.validate().map(|()| config))
 }
 
 /// Loads a BERT directory with the heads its tensors hold.

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use burn::tensor::Device;
 
-use super::hf::{CONFIG_FILE, WEIGHTS_FILE};
-use super::hf_files::write_hf_model_files;
+use super::hf::WEIGHTS_FILE;
+use super::hf_files::{read_config_json, write_hf_model_files};
 use super::{TensorMap, WeightDtype, read_safetensors};
 use crate::decoder::{Decoder, DecoderAttention, DecoderConfig, HfDecoderConfig};
 use crate::{Family, LanguageModel, ModelError};
@@ -50,14 +50,7 @@ pub fn read_weights(dir: &Path) -> Result<TensorMap, ModelError> {
 
 /// Reads the `config.json` of a Llama or Qwen3 directory.
 pub fn read_decoder_config(dir: &Path) -> Result<DecoderConfig, ModelError> {
-    let path = dir.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
-    let wire: HfDecoderConfig =
-        serde_json::from_str(&text).map_err(|e| ModelError::Config { path: path.clone(), message: e.to_string() })?;
-    wire.to_config().map_err(|e| match e {
-        ModelError::InvalidConfig(message) => ModelError::Config { path, message },
-        other => other,
-    })
+    read_config_json(dir, |wire: HfDecoderConfig| wire.to_config())
 }
 
 /// Loads a Llama (`family` = `Llama`) or Qwen3 directory.

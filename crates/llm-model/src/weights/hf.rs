@@ -2,7 +2,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 
-use super::hf_files::write_hf_model_files;
+use super::hf_files::{read_config_json, write_hf_model_files};
 use super::{
     HfGpt2Config, HostTensor, TensorMap, WeightDtype, from_tensor_map, read_safetensors, to_tensor_map,
 };
@@ -15,12 +15,7 @@ const PREFIX: &str = "transformer.";
 
 /// Reads the `config.json` of a Hugging Face GPT-2 directory.
 pub fn read_hf_config(dir: &Path) -> Result<HfGpt2Config, ModelError> {
-    let path = dir.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| ModelError::Config {
-        path,
-        message: e.to_string(),
-    })
+    read_config_json(dir, Ok)
 }
 
 /// Loads a Hugging Face GPT-2 directory (`config.json` + `model.safetensors`).

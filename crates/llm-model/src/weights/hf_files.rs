@@ -1,6 +1,7 @@
-//! What every Hugging Face directory `llm` writes has in common: `model.safetensors` with the
-//! family's tensor-name prefix (except the output head), in f32 or bf16, and `config.json`
-//! naming that element type (`torch_dtype`), each written atomically.
+//! What every Hugging Face directory has in common: reading its `config.json` into a
+//! family's configuration; writing `model.safetensors` with the family's tensor-name prefix
+//! (except the output head), in f32 or bf16, and `config.json` naming that element type
+//! (`torch_dtype`), each written atomically.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,6 +9,21 @@ use std::path::Path;
 use super::hf::{CONFIG_FILE, WEIGHTS_FILE};
 use super::{HostTensor, WeightDtype, write_atomically, write_safetensors_as};
 use crate::ModelError;
+
+/// `dir`'s `config.json` read as `W` and turned into the family's configuration by `check`;
+/// an error of either names the file (a configuration `check` refuses included).
+pub(crate) fn read_config_json<W: serde::de::DeserializeOwned, C>(
+    dir: &Path,
+    check: impl FnOnce(W) -> Result<C, ModelError>,
+) -> Result<C, ModelError> {
+    let path = dir.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
+    let wire: W = serde_json::from_str(&text).map_err(|e| ModelError::Config { path: path.clone(), message: e.to_string() })?;
+    check(wire).map_err(|e| match e {
+        ModelError::InvalidConfig(message) => ModelError::Config { path, message },
+        other => other,
+    })
+}
 
 /// Writes `tensors` (canonical names, `prefix` added to all but `lm_head.*`) as
 /// `model.safetensors` in `dtype`, and `config` (a JSON object) as `config.json` with
