@@ -127,9 +127,58 @@ fn llama_and_qwen3_bodies_learn_the_task_and_train_lora_on_all_seven_projections
     }
 }
 
+/// A BERT encoder of `bert-base-uncased`'s design, tiny and without dropout, with its
+/// WordPiece tokenizer trained on the data (`data.tokenizer`, set by [`BERT_SETTINGS`]).
+const TINY_BERT: &str = r#"
+preset = "bert-base-uncased"
+vocab_size = 600
+hidden_size = 32
+num_hidden_layers = 2
+num_attention_heads = 2
+intermediate_size = 64
+max_position_embeddings = 32
+hidden_dropout_prob = 0.0
+attention_probs_dropout_prob = 0.0
+"#;
+
+/// What a BERT classifier of the experiment needs: its tokenizer, `[CLS]` pooling, `[PAD]`.
+const BERT_SETTINGS: [&str; 6] = ["--set", "data.tokenizer=wordpiece", "--set", "classify.pooling=cls", "--set", "classify.pad_token_id=0"];
+
+#[test]
+fn a_bert_body_pools_cls_learns_the_task_and_trains_lora_on_all_six_projections() {
+    let run = setup_with(TINY_BERT);
+    learns_and_labels_with(&run, &BERT_SETTINGS);
+    let config = std::fs::read_to_string(run.out.join("model/config.json")).unwrap();
+    assert!(config.contains("\"model_type\": \"bert\"") && config.contains("BertModel"), "{config}");
+    let meta = std::fs::read_to_string(run.out.join("model/classifier.json")).unwrap();
+    assert!(meta.contains("\"pooling\": \"cls\""), "{meta}");
+
+    // Rank 4 beside query, key, value and attention output (4 (32 + 32) each), intermediate
+    // and output (4 (32 + 64) each), in 2 layers, and the 3-class head's 4 (32 + 3).
+    let lora_layer = 4 * 4 * (32 + 32) + 2 * 4 * (32 + 64);
+    let lora_head = 4 * (32 + 3);
+    let extra = [&BERT_SETTINGS[..], &["--set", "trainable=lora", "--max-steps", "2", "--merge-lora", "false"]].concat();
+    finetune(&run, &extra);
+    let m = metrics(&run.out);
+    assert_eq!(m["trainable_params"].as_u64(), Some((2 * lora_layer + lora_head) as u64));
+    let adapters = llm_model::weights::read_safetensors(&run.out.join("model/adapter.safetensors")).unwrap();
+    assert_eq!(adapters.len(), 2 * (2 * 6 + 1), "A and B of 6 adapters in each of 2 layers, and the head's");
+    let model = run.out.display().to_string();
+    assert!(ok(&["classify", "--model", &model, "--text", "great food"]).starts_with("label="));
+    // [CLS] pooling needs BERT's pooler: a GPT body refuses it by name.
+    let gpt = setup();
+    let err = fails(&["finetune", "classify", "--config", &gpt.config, "--data-file", &gpt.data, "--out", gpt.out.to_str().unwrap(), "--set", "classify.pooling=cls"]);
+    assert!(err.contains("classify.pooling") && err.contains("gpt2"), "{err}");
+}
+
 /// Trains `run`'s classifier (every weight) and checks its accuracy, files and labels.
 fn learns_and_labels(run: &Run) {
-    let stdout = finetune(run, &[]);
+    learns_and_labels_with(run, &[]);
+}
+
+/// [`learns_and_labels`] with `extra` flags.
+fn learns_and_labels_with(run: &Run, extra: &[&str]) {
+    let stdout = finetune(run, extra);
     assert!(stdout.contains("test_accuracy="), "{stdout}");
     let m = metrics(&run.out);
     // 180 balanced rows; int(180 * 0.7) is 125 in floating point, as in the book's Python.

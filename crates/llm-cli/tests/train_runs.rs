@@ -130,25 +130,128 @@ fn llama_and_qwen3_runs_resume_exactly_and_write_their_family() {
 /// Replaying PyTorch's draws, a resumed run draws the same dropout masks and shuffles as an
 /// uninterrupted one (Burn's generators are reseeded by step instead: exact only without
 /// dropout, as the default experiment has).
+fn experiment(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../experiments/{name}.toml")).display().to_string()
+}
+
+/// A BERT encoder pretrained by masked-word prediction (experiments/bert-small.toml, made
+/// tiny and without dropout) goes through the same loop: a killed run resumes to the same
+/// losses, checkpoints record the family, the first loss is that of a uniform guess over
+/// the vocabulary, and the model written at the end is a BertForMaskedLM that `fill-mask`
+/// reads. The tokenizer is the BERT fixture's, so that both runs have the same one.
+#[test]
+fn masked_lm_pretraining_resumes_exactly_and_writes_a_model_fill_mask_reads() {
+    let tokenizer = Path::new(env!("CARGO_MANIFEST_DIR")).join("../llm-model/tests/fixtures/bert-mlm/tokenizer.json");
+    let config = experiment("bert-small");
+    let verdict = verdict();
+    let settings = sets(&[
+        "model.vocab_size=600", "model.hidden_size=32", "model.num_hidden_layers=2", "model.num_attention_heads=2",
+        "model.intermediate_size=64", "model.max_position_embeddings=32", "model.hidden_dropout_prob=0",
+        "model.attention_probs_dropout_prob=0", "batch_size=8", "eval_every=5", "run.eval_batches=1", "epochs=5",
+        "checkpoint_every=4", "run.keep_checkpoints=2",
+    ]);
+    let mut settings = settings;
+    settings.push(format!("data.tokenizer={}", tokenizer.display()));
+    let dir = resumes_exactly(&["--config", &config, "--data-file", &verdict], &settings);
+    let b = dir.path().join("b");
+    let written = std::fs::read_to_string(b.join("model/config.json")).unwrap();
+    assert!(written.contains("\"model_type\": \"bert\"") && written.contains("BertForMaskedLM"), "{written}");
+    let state = std::fs::read_to_string(b.join("checkpoints/step-00000040/state.json")).unwrap();
+    assert!(state.contains("\"family\": \"bert\""), "{state}");
+    let losses: Vec<f64> = column(&b, "train_loss").iter().map(|v| v.parse().unwrap()).collect();
+    // Fresh weights of std 0.02 give near-uniform logits: ln 600 = 6.40.
+    assert!((losses[0] - 600f64.ln()).abs() < 0.2, "first loss {}", losses[0]);
+    assert!(losses[39] < losses[0] - 0.5, "the loss falls: {losses:?}");
+    let samples = std::fs::read_to_string(b.join("samples.txt")).unwrap();
+    assert!(samples.lines().any(|l| l.starts_with("epoch 1: to be, or not to [MASK]: that is the question → ")), "{samples}");
+    let out = ok(&["fill-mask", "--model", b.join("model").to_str().unwrap(), "--text", "I had always [MASK] him.", "--json"]);
+    let predictions: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let predictions = predictions["predictions"].as_array().unwrap();
+    assert_eq!(predictions.len(), 5);
+    assert!(predictions.iter().all(|p| p["id"].as_u64().unwrap() < 600 && p["score"].as_f64().unwrap() > 0.0));
+}
+
+/// A Marian encoder–decoder trained on sentence pairs (experiments/translate-small.toml,
+/// made tiny and without dropout, on a TSV of the verdict's sentences and their words in
+/// reverse order) resumes exactly, scores its held-out pairs at the end, and writes a model
+/// whose greedy translation by `translate` is the one the run scored.
+#[test]
+fn translation_training_resumes_exactly_and_scores_its_held_out_pairs() {
+    let work = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(verdict()).unwrap().replace('\n', " ");
+    let mut tsv = String::new();
+    for sentence in text.split(['.', '?', '!']).map(str::trim) {
+        let words: Vec<&str> = sentence.split_whitespace().collect();
+        if (3..=12).contains(&words.len()) && !sentence.contains('\t') {
+            let reversed: Vec<&str> = words.iter().rev().copied().collect();
+            tsv.push_str(&format!("{}\t{}\n", words.join(" "), reversed.join(" ")));
+        }
+    }
+    let pairs_file = work.path().join("pairs.tsv");
+    std::fs::write(&pairs_file, &tsv).unwrap();
+    let pairs = tsv.lines().count();
+    let tokenizer = llm_data::tokenizer::train_tokenizer(&pairs_file, llm_data::tokenizer::TokenizerKind::Unigram, 300, false).unwrap();
+    let tokenizer_file = work.path().join("tokenizer.json");
+    tokenizer.save(&tokenizer_file).unwrap();
+
+    let config = experiment("translate-small");
+    let mut settings = sets(&[
+        "model.vocab_size=300", "model.d_model=32", "model.encoder_layers=1", "model.decoder_layers=1",
+        "model.encoder_attention_heads=2", "model.decoder_attention_heads=2", "model.encoder_ffn_dim=64",
+        "model.decoder_ffn_dim=64", "model.max_position_embeddings=64", "model.dropout=0", "data.train_ratio=0.9", "lr=3e-3",
+        "batch_size=8", "eval_every=5", "run.eval_batches=1", "epochs=5", "checkpoint_every=4", "run.keep_checkpoints=2",
+    ]);
+    settings.push(format!("data.tokenizer={}", tokenizer_file.display()));
+    let dir = resumes_exactly(&["--config", &config, "--data-file", pairs_file.to_str().unwrap()], &settings);
+    let b = dir.path().join("b");
+    let written = std::fs::read_to_string(b.join("model/config.json")).unwrap();
+    assert!(written.contains("\"model_type\": \"marian\""), "{written}");
+    let losses: Vec<f64> = column(&b, "train_loss").iter().map(|v| v.parse().unwrap()).collect();
+    assert!((losses[0] - 300f64.ln()).abs() < 0.3, "first loss {}", losses[0]);
+    assert!(losses[39] < losses[0] - 0.5, "the loss falls: {losses:?}");
+
+    let held_out = pairs - (0.9 * pairs as f64) as usize;
+    let translations = std::fs::read_to_string(b.join("translations.tsv")).unwrap();
+    let rows: Vec<Vec<&str>> = translations.lines().skip(1).map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), held_out, "every held-out pair is translated");
+    assert!(rows.iter().all(|r| r.len() == 3));
+    let scores: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(b.join("scores.json")).unwrap()).unwrap();
+    assert_eq!(scores["sentences"].as_u64(), Some(held_out as u64));
+    for score in ["bleu", "chrf"] {
+        let value = scores[score].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&value), "{score} {value}");
+    }
+    let out = ok(&["translate", "--model", b.join("model").to_str().unwrap(), "--text", rows[0][0], "--json"]);
+    let translated: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(translated["text"].as_str(), Some(rows[0][2]), "the command translates as the run scored");
+}
+
 #[test]
 fn a_run_replaying_torchs_draws_resumes_to_the_same_losses_with_dropout() {
     killed_run_resumes_exactly(&["rng=torch", "dropout=0.1"]);
 }
 
-/// `extra`: settings, and `--config FILE` first to start from another experiment. Returns
-/// the directory holding the uninterrupted run `a` and the resumed one `b`.
+/// `extra`: settings over [`resumable`], and `--config FILE` first to start from another
+/// experiment. Returns the directory holding the uninterrupted run `a` and the resumed one `b`.
 fn killed_run_resumes_exactly(extra: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let (config, extra) = match extra {
         ["--config", file, rest @ ..] => (vec!["--config", *file], rest),
         _ => (vec![], extra),
     };
     let mut settings = resumable();
     settings.extend(sets(extra));
+    resumes_exactly(&config, &settings)
+}
+
+/// Runs `train` with the flags `config` and `settings` (which must checkpoint at step 12) to
+/// 40 steps uninterrupted (`a`), and again killed after its checkpoint at step 12 then
+/// resumed (`b`): the same losses, evaluations and rates step for step.
+fn resumes_exactly(config: &[&str], settings: &[String]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let run = |out: &Path| {
-        let fixed = [&["train", "--out", out.to_str().unwrap(), "--max-steps", "40"][..], &config].concat();
-        args(&fixed, &settings).into_iter().map(String::from).collect::<Vec<_>>()
+        let fixed = [&["train", "--out", out.to_str().unwrap(), "--max-steps", "40"][..], config].concat();
+        args(&fixed, settings).into_iter().map(String::from).collect::<Vec<_>>()
     };
     let printed = ok(&run(&a).iter().map(String::as_str).collect::<Vec<_>>());
     assert!(printed.contains("steps=40"), "{printed}");

@@ -1,12 +1,12 @@
-//! A language model with a classification head (chapter 6 of the book), of any family.
+//! A language model or BERT encoder with a classification head (chapter 6 of the book).
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::{CausalModel, LanguageModel};
 use crate::lora::{LoraAdapter, LoraConfig, adapted, merge_into};
+use crate::{ClassifierBody, ModelError};
 
 /// Which hidden state the head reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -20,13 +20,16 @@ pub enum Pooling {
     LastPosition,
     /// The mean over each text's real tokens (what suits a model trained from scratch).
     Mean,
+    /// BERT's pooled `[CLS]` state (its pooler, `tanh(dense(h₀))`), as
+    /// `BertForSequenceClassification` reads it; BERT bodies only.
+    Cls,
 }
 
-/// A language-model body (GPT-2, Llama or Qwen3), its final hidden states pooled to one
-/// vector per text, and a linear head to `num_classes` logits (with an optional LoRA adapter).
+/// A body (GPT-2, Llama, Qwen3 or BERT), its final hidden states pooled to one vector per
+/// text, and a linear head to `num_classes` logits (with an optional LoRA adapter).
 #[derive(Module, Debug)]
 pub struct Classifier {
-    pub body: LanguageModel,
+    pub body: ClassifierBody,
     pub head: Linear,
     pub head_lora: Option<LoraAdapter>,
     #[module(skip)]
@@ -35,15 +38,18 @@ pub struct Classifier {
 
 impl Classifier {
     /// Replaces `body`'s output head by a fresh `num_classes`-way linear layer (with bias, as
-    /// the book's `torch.nn.Linear(emb_dim, num_classes)`).
-    pub fn new(body: LanguageModel, num_classes: usize, pooling: Pooling, device: &Device) -> Self {
-        let d = body.emb_dim();
-        Self {
-            body: body.without_lm_head(),
-            head: LinearConfig::new(d, num_classes).init(device),
-            head_lora: None,
-            pooling,
+    /// the book's `torch.nn.Linear(emb_dim, num_classes)`); a BERT body keeps (or gains) its
+    /// pooler. `Cls` pooling needs a BERT body.
+    pub fn new(body: impl Into<ClassifierBody>, num_classes: usize, pooling: Pooling, device: &Device) -> Result<Self, ModelError> {
+        let body = body.into().headless(device);
+        if pooling == Pooling::Cls && !matches!(body, ClassifierBody::Bert(_)) {
+            return Err(ModelError::InvalidConfig(format!(
+                "pooling `cls` reads BERT's [CLS] pooler; a {} body has none (use last-token or mean)",
+                body.model_type()
+            )));
         }
+        let d = body.hidden_size();
+        Ok(Self { body, head: LinearConfig::new(d, num_classes).init(device), head_lora: None, pooling })
     }
 
     pub fn pooling(&self) -> Pooling {
@@ -61,9 +67,13 @@ impl Classifier {
     /// - last: `[batch]`, the position of each text's last real token
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, ids: Tensor<2, Int>, last: Tensor<1, Int>) -> Tensor<2> {
-        let hidden = self.body.hidden(ids, None); // [b, t, d]
+        let hidden = self.body.hidden(ids, last.clone()); // [b, t, d]
         let [b, t, d] = hidden.dims();
         let pooled = match self.pooling {
+            Pooling::Cls => {
+                let pooled = self.body.cls_pooled(hidden).expect("`Classifier::new` checked the body has a pooler");
+                return adapted(&self.head, self.head_lora.as_ref(), pooled);
+            }
             Pooling::LastPosition => hidden.narrow(1, t - 1, 1),
             Pooling::LastToken => hidden.gather(1, last.reshape([b, 1, 1]).expand([b, 1, d])),
             Pooling::Mean => {

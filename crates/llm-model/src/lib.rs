@@ -52,12 +52,14 @@
 
 pub mod bert;
 pub mod classifier;
+pub mod classifier_body;
 pub mod decoder;
 pub mod dropout;
 pub mod error;
 pub mod eval;
 pub mod generation;
 pub mod grouped_attention;
+pub mod hf_init;
 pub mod gpt2;
 pub mod kv_cache;
 pub mod language_model;
@@ -81,6 +83,7 @@ pub mod weights;
 
 pub use bert::{Bert, BertArchitecture, BertConfig, BertInput};
 pub use classifier::{Classifier, Pooling};
+pub use classifier_body::ClassifierBody;
 pub use gpt2::{Gpt, GptConfig};
 pub use lora::LoraConfig;
 pub use error::ModelError;

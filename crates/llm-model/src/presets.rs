@@ -3,7 +3,8 @@
 use burn::tensor::Device;
 
 use crate::decoder::DecoderConfig;
-use crate::{GptConfig, LanguageModel, ModelError, llama, qwen3};
+use crate::marian::MarianConfig;
+use crate::{BertConfig, GptConfig, LanguageModel, ModelConfig, ModelError, llama, qwen3};
 
 /// Every preset name, in the order error messages list them.
 pub const PRESETS: [&str; 9] = [
@@ -17,6 +18,29 @@ pub const PRESETS: [&str; 9] = [
     "qwen3-0.6b",
     "qwen3-1.7b",
 ];
+
+/// The encoders' presets (training runs start from them; `--model` needs a decoder's):
+/// `bert-base-uncased`'s shape and the OPUS-MT models' (`Helsinki-NLP/opus-mt-en-de`'s
+/// config.json: 512 wide, 6 + 6 layers, its 58,101-token vocabulary).
+pub const ENCODER_PRESETS: [&str; 2] = ["bert-base-uncased", "opus-mt-base"];
+
+/// The configuration of an encoder preset.
+pub(crate) fn encoder_preset(name: &str) -> Option<ModelConfig> {
+    Some(match name {
+        "bert-base-uncased" => ModelConfig::Bert(BertConfig::new(30522, 768, 12, 12, 3072, 512)),
+        "opus-mt-base" => ModelConfig::Marian(
+            serde_json::from_value::<MarianConfig>(serde_json::json!({
+                "vocab_size": 58101, "d_model": 512, "encoder_layers": 6, "decoder_layers": 6,
+                "encoder_attention_heads": 8, "decoder_attention_heads": 8,
+                "encoder_ffn_dim": 2048, "decoder_ffn_dim": 2048, "max_position_embeddings": 512,
+                "pad_token_id": 58100, "eos_token_id": 0, "decoder_start_token_id": 58100,
+                "activation_function": "swish", "dropout": 0.1
+            }))
+            .expect("the preset is a Marian config"),
+        ),
+        _ => return None,
+    })
+}
 
 /// The Llama or Qwen3 shape of a preset name, and which of the two it is.
 pub(crate) fn decoder_preset(name: &str) -> Option<(crate::Family, DecoderConfig)> {

@@ -1,5 +1,5 @@
 //! The classification head, LoRA adapters and classifier directories, over a body of each
-//! family (a tiny GPT; the Llama and Qwen3 checkpoints of `fixtures/`).
+//! family (a tiny GPT; the Llama, Qwen3 and BERT checkpoints of `fixtures/`).
 
 mod common;
 
@@ -7,8 +7,8 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use common::{relative_error, to_vec};
 use llm_model::lora::trainable_params;
-use llm_model::weights::{ClassifierMeta, load_classifier_dir, load_language_model, save_classifier_dir};
-use llm_model::{CausalModel, Classifier, GptConfig, LanguageModel, LoraConfig, Pooling};
+use llm_model::weights::{ClassifierMeta, load_bert_dir, load_classifier_dir, load_language_model, save_classifier_dir};
+use llm_model::{CausalModel, Classifier, ClassifierBody, GptConfig, LanguageModel, LoraConfig, Pooling};
 
 fn tiny() -> GptConfig {
     GptConfig {
@@ -30,14 +30,28 @@ fn tiny_gpt(device: &Device) -> LanguageModel {
 
 fn classifier(pooling: Pooling, device: &Device) -> Classifier {
     device.seed(7);
-    Classifier::new(tiny_gpt(device), 3, pooling, device)
+    Classifier::new(tiny_gpt(device), 3, pooling, device).unwrap()
 }
 
-/// A body of each family: the tiny GPT, and the Llama and Qwen3 fixtures.
-fn bodies(device: &Device) -> Vec<(&'static str, LanguageModel)> {
+/// A body of each family with the pooling it is used with: the tiny GPT, the Llama and
+/// Qwen3 fixtures (last token), and the BERT fixture (its `[CLS]` pooler, fresh here).
+fn bodies(device: &Device) -> Vec<(&'static str, ClassifierBody, Pooling)> {
     device.seed(7);
-    let fixture_model = |name| load_language_model(&common::fixture(name), device).unwrap();
-    vec![("gpt2", tiny_gpt(device)), ("llama", fixture_model("llama-tied")), ("qwen3", fixture_model("qwen3"))]
+    let fixture_model = |name| ClassifierBody::from(load_language_model(&common::fixture(name), device).unwrap());
+    vec![
+        ("gpt2", tiny_gpt(device).into(), Pooling::LastToken),
+        ("llama", fixture_model("llama-tied"), Pooling::LastToken),
+        ("qwen3", fixture_model("qwen3"), Pooling::LastToken),
+        ("bert", load_bert_dir(&common::fixture("bert-mlm"), device).unwrap().into(), Pooling::Cls),
+    ]
+}
+
+/// The decoder under a classifier built on one.
+fn decoder(model: &Classifier) -> &LanguageModel {
+    match &model.body {
+        ClassifierBody::Decoder(m) => m,
+        ClassifierBody::Bert(_) => panic!("a decoder body"),
+    }
 }
 
 fn batch(device: &Device) -> (Tensor<2, Int>, Tensor<1, Int>) {
@@ -70,27 +84,27 @@ fn last_token_pooling_ignores_padding() {
     assert!(relative_error(&padded[..3], &expected) < 1e-5);
 
     // Mean pooling averages the real tokens only.
-    let mean = Classifier::new(tiny_gpt(&device), 3, Pooling::Mean, &device);
+    let mean = Classifier::new(tiny_gpt(&device), 3, Pooling::Mean, &device).unwrap();
     let (ids, last) = batch(&device);
     let logits = to_vec(mean.forward(ids.clone(), last));
-    let hidden = mean.body.hidden(ids, None);
+    let hidden = decoder(&mean).hidden(ids, None);
     let first = hidden.clone().narrow(0, 0, 1).narrow(1, 0, 3).mean_dim(1).reshape([1, 32]);
     let second = hidden.narrow(0, 1, 1).narrow(1, 0, 5).mean_dim(1).reshape([1, 32]);
     let expected = to_vec(mean.head.forward(Tensor::cat(vec![first, second], 0)));
     assert!(relative_error(&logits, &expected) < 1e-5);
 
-    let book = Classifier::new(tiny_gpt(&device), 3, Pooling::LastPosition, &device);
+    let book = Classifier::new(tiny_gpt(&device), 3, Pooling::LastPosition, &device).unwrap();
     let (ids, last) = batch(&device);
     let logits = book.forward(ids.clone(), last);
-    let hidden = book.body.hidden(ids, None).narrow(1, 5, 1).reshape([2, 32]);
+    let hidden = decoder(&book).hidden(ids, None).narrow(1, 5, 1).reshape([2, 32]);
     assert!(relative_error(&to_vec(logits), &to_vec(book.head.forward(hidden))) < 1e-6);
 }
 
 #[test]
 fn lora_starts_as_a_no_op_and_merges_exactly_in_every_family() {
     let device = common::device();
-    for (family, body) in bodies(&device) {
-        let model = Classifier::new(body, 3, Pooling::LastToken, &device);
+    for (family, body, pooling) in bodies(&device) {
+        let model = Classifier::new(body, 3, pooling, &device).unwrap();
         let (ids, last) = batch(&device);
         let before = to_vec(model.forward(ids.clone(), last.clone()));
         let lora = model.with_lora(&LoraConfig { rank: 4, alpha: 8.0 }, &device);
@@ -109,7 +123,7 @@ fn lora_starts_as_a_no_op_and_merges_exactly_in_every_family() {
         // file): same logits.
         let meta = ClassifierMeta {
             labels: vec!["a".into(), "b".into(), "c".into()],
-            pooling: Pooling::LastToken,
+            pooling,
             max_length: 6,
             pad_token_id: 63,
             lora: Some(LoraConfig { rank: 4, alpha: 8.0 }),
@@ -119,7 +133,7 @@ fn lora_starts_as_a_no_op_and_merges_exactly_in_every_family() {
             save_classifier_dir(&trained, &meta, dir.path(), merge).unwrap();
             assert_eq!(dir.path().join("adapter.safetensors").exists(), !merge);
             let (loaded, loaded_meta) = load_classifier_dir(dir.path(), &device).unwrap();
-            assert_eq!(loaded.body.family().model_type(), family);
+            assert_eq!(loaded.body.model_type(), family);
             assert_eq!(loaded.has_lora(), !merge);
             assert_eq!(loaded_meta.lora.is_some(), !merge);
             let logits = to_vec(loaded.forward(ids.clone(), last.clone()));
@@ -140,7 +154,7 @@ fn llama_and_qwen3_adapt_all_seven_projections() {
     let device = Device::flex().autodiff();
     for (family, expected_params, adapters) in [("llama-tied", 8960 + 264, 14), ("qwen3", 2 * 4864 + 264, 14)] {
         let body = load_language_model(&common::fixture(family), &device).unwrap();
-        let model = Classifier::new(body, 2, Pooling::LastToken, &device).with_lora(&LoraConfig { rank: 4, alpha: 8.0 }, &device);
+        let model = Classifier::new(body, 2, Pooling::LastToken, &device).unwrap().with_lora(&LoraConfig { rank: 4, alpha: 8.0 }, &device);
         assert_eq!(trainable_params(&model), expected_params, "{family}");
         let mut body = model.body;
         let names: Vec<String> = body.adapters_mut().into_iter().map(|(name, _)| name).collect();
@@ -160,10 +174,45 @@ fn lora_trainable_parameters_match_the_book() {
     // 2,666,528 trainable parameters (q, k, v, out_proj, both feed-forward layers, head).
     let device = Device::flex().autodiff();
     let gpt = LanguageModel::Gpt2(GptConfig::gpt2_small().init(&device).unwrap());
-    let model = Classifier::new(gpt, 2, Pooling::LastPosition, &device);
+    let model = Classifier::new(gpt, 2, Pooling::LastPosition, &device).unwrap();
     let total = model.num_params();
     assert_eq!(trainable_params(&model), total, "fresh: everything trains");
     let lora = model.with_lora(&LoraConfig { rank: 16, alpha: 16.0 }, &device);
     assert_eq!(trainable_params(&lora), 2_666_528);
     assert_eq!(lora.num_params(), total + 2_666_528);
+}
+
+#[test]
+fn a_bert_classifier_pools_cls_under_a_padding_mask_and_adapts_all_six_projections() {
+    let device = common::device();
+    device.seed(7);
+    let bert = || load_bert_dir(&common::fixture("bert-mlm"), &device).unwrap();
+    let model = Classifier::new(bert(), 3, Pooling::Cls, &device).unwrap();
+    let ClassifierBody::Bert(body) = &model.body else { panic!("a BERT body") };
+    assert!(body.mlm_head.is_none() && body.pooler.is_some(), "a BertModel: the masked-LM head gives way to a pooler");
+    // The padded first text gives the logits it gives alone: the attention mask hides the
+    // padding from every position (BERT attends both ways).
+    let (ids, last) = batch(&device);
+    let padded = to_vec(model.forward(ids, last));
+    let alone = Tensor::from_data(TensorData::new(vec![5i64, 9, 2], [1, 3]), &device);
+    let expected = to_vec(model.forward(alone, Tensor::from_data(TensorData::new(vec![2i64], [1]), &device)));
+    assert!(relative_error(&padded[..3], &expected) < 1e-5, "{padded:?} vs {expected:?}");
+    // Mean pooling works on BERT too; [CLS] pooling needs BERT's pooler.
+    Classifier::new(bert(), 3, Pooling::Mean, &device).unwrap();
+    let err = Classifier::new(tiny_gpt(&device), 3, Pooling::Cls, &device).unwrap_err().to_string();
+    assert!(err.contains("cls") && err.contains("gpt2"), "{err}");
+
+    // Rank 4 on the fixture (2 layers, hidden 32, feed-forward 64): query, key, value and
+    // attention output 4 (32 + 32) each, intermediate 4 (32 + 64), output 4 (64 + 32):
+    // 1792 a layer, and 4 (32 + 2) = 136 for a 2-class head.
+    let device = Device::flex().autodiff();
+    let bert = load_bert_dir(&common::fixture("bert-mlm"), &device).unwrap();
+    let lora = Classifier::new(bert, 2, Pooling::Cls, &device).unwrap().with_lora(&LoraConfig { rank: 4, alpha: 8.0 }, &device);
+    assert_eq!(trainable_params(&lora), 2 * 1792 + 136);
+    let mut body = lora.body;
+    let names: Vec<String> = body.adapters_mut().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names.len(), 12);
+    for projection in ["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense"] {
+        assert!(names.contains(&format!("encoder.layer.1.{projection}.lora")), "{names:?}");
+    }
 }

@@ -7,9 +7,8 @@ use std::time::Instant;
 
 use burn::tensor::{Tensor, TensorReadError};
 use burn::train::metric::{LearningRateMetric, LossMetric};
-use burn::train::{SequenceOutput, SupervisedTraining};
+use burn::train::{InferenceStep, LearnerModel, SequenceOutput, SupervisedTraining, TrainStep};
 
-use crate::CausalLm;
 use burn::train::metric::state::{FormatOptions, NumericMetricState};
 use burn::train::metric::{
     Adaptor, Metric, MetricAttributes, MetricMetadata, MetricName, Numeric, NumericAttributes, NumericEntry,
@@ -181,9 +180,12 @@ impl Numeric for TokensPerSecond {
     }
 }
 
-/// The dashboard metrics of next-token training: loss and perplexity (training and
-/// validation), learning rate, throughput.
-pub fn lm_metrics(training: SupervisedTraining<CausalLm>) -> SupervisedTraining<CausalLm> {
+/// The dashboard metrics of a token-level objective (next-token or masked-LM training):
+/// loss and perplexity (training and validation), learning rate, throughput.
+pub fn lm_metrics<M>(training: SupervisedTraining<M>) -> SupervisedTraining<M>
+where
+    M: LearnerModel + TrainStep<Output = SequenceOutput> + InferenceStep<Output = SequenceOutput>,
+{
     training
         .metric_train_numeric(LossMetric::new())
         .metric_valid_numeric(LossMetric::new())

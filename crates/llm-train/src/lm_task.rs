@@ -1,7 +1,6 @@
 //! Pretraining's part of the training loop: next-token batches, and the book's greedy
 //! sample after each epoch.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use burn::tensor::Tensor;
@@ -14,6 +13,7 @@ use llm_model::ModelConfig;
 
 use crate::CausalLm;
 use crate::error::TrainError;
+use crate::metrics_csv::append_line;
 use crate::train_task::TrainTask;
 
 pub struct LmTask {
@@ -54,12 +54,7 @@ impl TrainTask for LmTask {
         let ids = strip_stop(generate(&model.model, &prompt, &options, |_| {}), &options.stop_tokens);
         let text = format!("{}{}", self.sample_prompt, self.tokenizer.decode(&ids));
         let line = format!("epoch {epoch}: {}", text.replace('\n', " "));
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.samples_path)
-            .and_then(|mut f| writeln!(f, "{line}"))
-            .map_err(|e| TrainError::io(&self.samples_path, e))?;
+        append_line(&self.samples_path, &line)?;
         Ok(Some(line))
     }
 

@@ -37,7 +37,6 @@ impl StepRecord {
     }
 }
 
-/// Every complete row of a `metrics.csv`.
 /// Appends one line to the CSV file at `path`, writing `header` first when the file is new
 /// (the per-evaluation files of the fine-tuning recipes).
 pub fn append_csv_row(path: &Path, header: &str, row: &str) -> Result<(), TrainError> {
@@ -55,6 +54,17 @@ pub fn append_csv_row(path: &Path, header: &str, row: &str) -> Result<(), TrainE
         .map_err(|e| TrainError::io(path, e))
 }
 
+/// Appends one line to the text file at `path` (a run's `samples.txt`).
+pub fn append_line(path: &Path, line: &str) -> Result<(), TrainError> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| writeln!(f, "{line}"))
+        .map_err(|e| TrainError::io(path, e))
+}
+
+/// Every complete row of a `metrics.csv`.
 pub fn read_metrics(path: &Path) -> Result<Vec<StepRecord>, TrainError> {
     let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
     Ok(text.lines().skip(1).filter_map(StepRecord::parse).collect())

@@ -15,10 +15,13 @@ use crate::error::TrainError;
 use crate::lm_task::LmTask;
 use crate::run_dir::save_model_and_plot;
 use crate::run_loaders::RunLoaders;
-use crate::run_setup::{RunStart, train};
+use crate::masked_lm::pretrain_masked_lm;
+use crate::run_setup::{RunStart, run_kind, train};
+use crate::translation::train_translation;
 use crate::torch_replay::{shared_generator, with_torch_dropout};
 use crate::{CausalLm, ExperimentConfig};
 use llm_model::LanguageModel;
+use llm_model::weights::ModelKind;
 
 /// Where and how a pretraining run happens, besides its [`ExperimentConfig`].
 #[derive(Debug, Clone)]
@@ -46,16 +49,26 @@ pub struct PretrainSummary {
     pub val_loss: Option<f64>,
     pub wall_s: f64,
     pub model_dir: PathBuf,
+    /// Further figures of the run by name (a translation run's held-out `bleu` and `chrf`).
+    pub scores: Vec<(&'static str, f64)>,
 }
 
 /// Pretrains a model of any family on raw text as chapter 5 of the book does, writing into
 /// `options.out`: `config.toml` (before the first step), `metrics.csv`, `samples.txt`,
 /// `checkpoints/`, Burn's metric logs, and at the end `loss.png` and `model/`, a Hugging
 /// Face directory of the model's family.
+///
+/// A BERT configuration or directory is pretrained by masked-word prediction instead
+/// ([`pretrain_masked_lm`]), a Marian one on sentence pairs ([`train_translation`]).
 pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<PretrainSummary, TrainError> {
+    match run_kind(config, options)? {
+        ModelKind::Bert => return pretrain_masked_lm(config, options),
+        ModelKind::Marian => return train_translation(config, options),
+        ModelKind::Decoder(_) => {}
+    }
     let started = Instant::now();
     let torch = shared_generator(config);
-    let (mut start, model) = RunStart::new(config, options, torch.as_ref())?;
+    let (mut start, model) = RunStart::new::<LanguageModel>(config, options, torch.as_ref())?;
     let model = start.resume(CausalLm::new(model))?.model;
     let model = CausalLm::new(match model {
         LanguageModel::Gpt2(gpt) => LanguageModel::Gpt2(with_torch_dropout(gpt, torch.as_ref())),
@@ -92,6 +105,7 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
         val_loss,
         wall_s: started.elapsed().as_secs_f64(),
         model_dir,
+        scores: Vec::new(),
     })
 }
 

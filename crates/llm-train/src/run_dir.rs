@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use llm_data::Tokenizer;
-use llm_model::LanguageModel;
-use llm_model::weights::{save_language_model, write_atomically};
+use llm_model::weights::write_atomically;
 
 use crate::checkpoint::{CHECKPOINTS_DIR, Checkpoint, latest_checkpoint};
 use crate::error::TrainError;
 use crate::metrics_csv::read_metrics;
 use crate::plot::plot_losses;
+use crate::run_network::RunNetwork;
 use crate::{ExperimentConfig, PretrainOptions};
 
 
@@ -59,11 +59,11 @@ pub(crate) fn plot_run(out: &Path) -> Result<(), TrainError> {
     plot_losses(&read_metrics(&out.join("metrics.csv"))?, &out.join("loss.png"))
 }
 
-/// The end of a language-model run: `out/model` (Hugging Face files and the tokenizer) and
+/// The end of a pretraining run: `out/model` (Hugging Face files and the tokenizer) and
 /// `out/loss.png`; returns the model directory.
-pub(crate) fn save_model_and_plot(out: &Path, model: &LanguageModel, tokenizer: &Tokenizer) -> Result<PathBuf, TrainError> {
+pub(crate) fn save_model_and_plot<N: RunNetwork>(out: &Path, model: &N, tokenizer: &Tokenizer) -> Result<PathBuf, TrainError> {
     let model_dir = out.join("model");
-    save_language_model(model, &model_dir)?;
+    model.save(&model_dir)?;
     tokenizer.save_to_dir(&model_dir)?;
     plot_run(out)?;
     Ok(model_dir)

@@ -10,8 +10,9 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use burn::train::{Learner, SupervisedTraining};
 use llm_data::Tokenizer;
-use llm_model::weights::load_language_model;
-use llm_model::{CausalModel, LanguageModel, ModelConfig, SharedTorchGenerator};
+use llm_data::tokenizer::{TokenizerKind, train_tokenizer};
+use llm_model::weights::{ModelKind, model_kind};
+use llm_model::{Family, SharedTorchGenerator};
 
 use crate::checkpoint::Checkpoint;
 use crate::config::RngSource;
@@ -22,6 +23,7 @@ use crate::lr_scheduler::ScheduleLr;
 use crate::metrics_csv::MetricsCsv;
 use crate::run_dir::{prepare_run_dir, record_config};
 use crate::run_loaders::RunLoaders;
+use crate::run_network::RunNetwork;
 use crate::train_loop::{TrainLoop, supervised_training};
 use crate::train_task::TrainTask;
 use crate::{ExperimentConfig, LrSchedule, PretrainOptions};
@@ -44,35 +46,41 @@ pub(crate) struct RunStart {
 
 impl RunStart {
     /// Prepares `options.out` and writes the resolved `config.toml`, seeds the device, and
-    /// builds the network to train: of the checkpoint's architecture (its weights come with
-    /// [`RunStart::resume`]), `init_from`'s model, or a fresh one of the config's; with
-    /// `torch` (PyTorch's generator, `rng = "torch"`) a fresh one draws the book's initial
-    /// weights.
-    pub fn new(
+    /// builds the network to train, of the kind the recipe asks for: of the checkpoint's
+    /// architecture (its weights come with [`RunStart::resume`]), `init_from`'s model, or a
+    /// fresh one of the config's; with `torch` (PyTorch's generator, `rng = "torch"`) a
+    /// fresh GPT draws the book's initial weights.
+    pub fn new<N: RunNetwork>(
         config: &ExperimentConfig,
         options: &PretrainOptions,
         torch: Option<&SharedTorchGenerator>,
-    ) -> Result<(Self, LanguageModel), TrainError> {
+    ) -> Result<(Self, N), TrainError> {
         let checkpoint = prepare_run_dir(&options.out, options)?;
         let ad = options.device.clone().autodiff();
         // A resumed run reseeds by its step: dropout masks then differ from an uninterrupted
         // run's (the backend's generator state is not saved); without dropout it is exact.
         ad.seed(config.seed.wrapping_add(checkpoint.as_ref().map_or(0, |c| c.state.step as u64)));
+        let data_file = data_file(config, options)?;
         let (model, tokenizer) = match &checkpoint {
             Some(c) => {
                 tracing::info!(dir = %c.dir.display(), step = c.state.step, "resuming");
-                (c.state.model.init(&ad)?, c.tokenizer()?)
+                N::check_kind(c.state.model.kind(), &c.dir.display().to_string())?;
+                (N::fresh(&c.state.model, &ad, None)?, c.tokenizer()?)
             }
-            None => initial_model(config, init_from(config, options).as_deref(), &ad, torch)?,
+            None => initial_model(config, init_from(config, options).as_deref(), &data_file, &ad, torch)?,
         };
         // What config.toml records is what runs: a model started from a directory is that
         // model, whatever the preset's settings said.
         let mut recorded = config.clone();
         if let (None, Some(dir)) = (&checkpoint, init_from(config, options)) {
-            recorded.model = config.model.starting_from(&dir.display().to_string(), &model.config())?;
+            recorded.model = config.model.starting_from(&dir.display().to_string(), &N::config(&model))?;
+        }
+        // ... and trains on the data it was given, which `--resume` then reads again.
+        if let Some(file) = &options.data_file {
+            recorded.data.file = Some(file.display().to_string());
         }
         record_config(&options.out, &recorded)?;
-        let own = model.context_length();
+        let own = N::context_length(&model);
         let context = match recorded.model.context_length()? {
             Some(c) if c <= own => c,
             _ => own,
@@ -83,7 +91,7 @@ impl RunStart {
             device: options.device.clone(),
             tokenizer,
             context,
-            data_file: data_file(config, options)?,
+            data_file,
         };
         Ok((start, model))
     }
@@ -205,20 +213,31 @@ pub fn adamw(config: &ExperimentConfig) -> ModuleOptimizer {
     FusedAdamW::new(o.beta1 as f32, o.beta2 as f32, o.eps as f32, o.weight_decay as f32).init()
 }
 
+/// What a run trains: the kind of the model directory it starts from, else of the config's
+/// preset (a decoder when neither says).
+pub(crate) fn run_kind(config: &ExperimentConfig, options: &PretrainOptions) -> Result<ModelKind, TrainError> {
+    match init_from(config, options) {
+        Some(dir) if dir.is_dir() => Ok(model_kind(&dir)?),
+        _ if config.model.preset.is_some() => Ok(config.model_config()?.kind()),
+        _ => Ok(ModelKind::Decoder(Family::Gpt2)),
+    }
+}
+
 /// `--init-from`, else the config's `model.init_from`.
 fn init_from(config: &ExperimentConfig, options: &PretrainOptions) -> Option<PathBuf> {
     options.init_from.clone().or_else(|| config.model.init_from.as_ref().map(PathBuf::from))
 }
 
-/// The model a fresh run starts from: `init_from`'s (of any family), else a new one of the
-/// config's; with `torch` (PyTorch's generator, `rng = "torch"`) a new GPT draws the book's
-/// initial weights.
-fn initial_model(
+/// The model a fresh run starts from: `init_from`'s (of the recipe's kind), else a new one
+/// of the config's with the config's tokenizer ([`fresh_tokenizer`]); with `torch`
+/// (PyTorch's generator, `rng = "torch"`) a new GPT draws the book's initial weights.
+fn initial_model<N: RunNetwork>(
     config: &ExperimentConfig,
     init_from: Option<&Path>,
+    data_file: &Path,
     device: &Device,
     torch: Option<&SharedTorchGenerator>,
-) -> Result<(LanguageModel, Tokenizer), TrainError> {
+) -> Result<(N, Tokenizer), TrainError> {
     if config.rng == RngSource::Torch && torch.is_none() {
         return Err(TrainError::Invalid(
             "rng = \"torch\" replays the book's pretraining loop and is for `llm train` only; fine-tuning draws from Burn's generators (rng = \"burn\")".into(),
@@ -232,7 +251,7 @@ fn initial_model(
                     dir.display()
                 )));
             }
-            let model = load_language_model(dir, device)?;
+            let model = N::load_checked(dir, device)?;
             let model = match config.model.dropout()? {
                 Some(p) => model.with_dropout(p)?,
                 None => model,
@@ -240,21 +259,45 @@ fn initial_model(
             Ok((model, Tokenizer::for_model_dir(dir)?))
         }
         None => {
-            let model = match (config.model_config()?, torch) {
-                (ModelConfig::Gpt2(gpt), Some(generator)) => {
-                    LanguageModel::Gpt2(gpt.init_torch(&mut generator.lock().expect("torch generator lock"), device)?)
-                }
-                (other, Some(_)) => {
-                    return Err(TrainError::Invalid(format!(
-                        "rng = \"torch\" replays the book's GPT; a {} model draws from Burn's generators (rng = \"burn\")",
-                        other.family().model_type()
-                    )));
-                }
-                (model, None) => model.init(device)?,
-            };
-            Ok((model, Tokenizer::gpt2()))
+            let model_config = config.model_config()?;
+            N::check_kind(model_config.kind(), &format!("model.preset = {:?}", config.model.preset.as_deref().unwrap_or("")))?;
+            let tokenizer = fresh_tokenizer(config, data_file, model_config.vocab_size())?;
+            Ok((N::fresh(&model_config, device, torch)?, tokenizer))
         }
     }
+}
+
+/// The tokenizer of a fresh model: `data.tokenizer` names GPT-2's (`gpt2`, the default), a
+/// kind to train on the data file with at most the model's `vocab_size` tokens (`bpe`,
+/// `wordpiece`, `unigram`), or a `tokenizer.json` (or a directory holding one).
+fn fresh_tokenizer(config: &ExperimentConfig, data_file: &Path, vocab_size: usize) -> Result<Tokenizer, TrainError> {
+    let name = config.data.tokenizer.as_deref().unwrap_or("gpt2");
+    if name == "gpt2" {
+        return Ok(Tokenizer::gpt2());
+    }
+    let tokenizer = match TokenizerKind::parse(name) {
+        Some(kind) => {
+            tracing::info!(kind = name, vocab_size, file = %data_file.display(), "training the tokenizer");
+            train_tokenizer(data_file, kind, vocab_size, false)?
+        }
+        None => {
+            let path = Path::new(name);
+            let file = if path.is_dir() { path.join("tokenizer.json") } else { path.to_path_buf() };
+            if !file.is_file() {
+                return Err(TrainError::Invalid(format!(
+                    "data.tokenizer = {name:?}: expected gpt2, bpe, wordpiece, unigram or a tokenizer.json file or directory"
+                )));
+            }
+            Tokenizer::from_file(&file)?
+        }
+    };
+    if tokenizer.vocab_size() > vocab_size {
+        return Err(TrainError::Invalid(format!(
+            "data.tokenizer = {name:?} has {} tokens, more than the model's vocab_size of {vocab_size}",
+            tokenizer.vocab_size()
+        )));
+    }
+    Ok(tokenizer)
 }
 
 /// The config's schedule over a run of `total_steps`.
@@ -279,14 +322,13 @@ fn schedule(config: &ExperimentConfig, total_steps: usize) -> LrSchedule {
     }
 }
 
-/// An error naming `field` when `pad` is not a token of `model`'s vocabulary (the book pads
-/// with GPT-2's `<|endoftext|>`, 50256, which a smaller vocabulary does not have).
-pub(crate) fn check_pad_token(pad: u32, model: &LanguageModel, field: &str) -> Result<(), TrainError> {
-    let vocab = model.vocab_size();
+/// An error naming `field` when `pad` is not a token of a `model_type` model's vocabulary
+/// of `vocab` (the book pads with GPT-2's `<|endoftext|>`, 50256, which a smaller
+/// vocabulary does not have).
+pub(crate) fn check_pad_token(pad: u32, vocab: usize, model_type: &str, field: &str) -> Result<(), TrainError> {
     if pad as usize >= vocab {
         return Err(TrainError::Invalid(format!(
-            "`{field}` = {pad} is not a token of this {} model's vocabulary of {vocab} (set it to the tokenizer's padding or end-of-text id)",
-            model.family().model_type()
+            "`{field}` = {pad} is not a token of this {model_type} model's vocabulary of {vocab} (set it to the tokenizer's padding or end-of-text id)"
         )));
     }
     Ok(())

@@ -4,6 +4,7 @@ use anyhow::Context;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, TensorData};
 use llm_data::Tokenizer;
+use llm_data::classification::TextEncoding;
 use llm_data::corpus::read_text_file;
 use llm_model::weights::load_classifier_dir;
 
@@ -29,14 +30,14 @@ pub fn run(args: ClassifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let (model, meta) =
         load_classifier_dir(&dir, &device).with_context(|| format!("cannot load a classifier from {}", dir.display()))?;
     let tokenizer = Tokenizer::for_model_dir(&dir)?;
+    let encoding = if model.body.reads_special_tokens() { TextEncoding::ForModel } else { TextEncoding::Plain };
     let mut results = Vec::new();
     for chunk in texts.chunks(CHUNK) {
         // Cut and pad as in training (the book's `classify_review`).
         let mut ids = Vec::with_capacity(chunk.len() * meta.max_length);
         let mut last = Vec::with_capacity(chunk.len());
         for text in chunk {
-            let mut tokens = tokenizer.encode(text);
-            tokens.truncate(meta.max_length);
+            let mut tokens = encoding.encode(&tokenizer, text, Some(meta.max_length));
             last.push(tokens.len().max(1) as i64 - 1);
             tokens.resize(meta.max_length, meta.pad_token_id);
             ids.extend(tokens.into_iter().map(i64::from));

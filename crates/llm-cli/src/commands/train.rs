@@ -20,6 +20,7 @@ pub fn run(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     if let Some(val) = summary.val_loss {
         pairs.push(("val_loss", round(val).into()));
     }
+    pairs.extend(summary.scores.iter().map(|&(name, value)| (name, round(value).into())));
     pairs.push(("wall_s", (summary.wall_s.round()).into()));
     pairs.push(("model", summary.model_dir.display().to_string().into()));
     super::print_results(global, &pairs);

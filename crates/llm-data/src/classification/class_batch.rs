@@ -25,19 +25,54 @@ pub struct ClassItem {
     pub label: usize,
 }
 
+/// How a classifier's texts become token ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextEncoding {
+    /// The text's tokens alone (GPT classifiers, as the book's).
+    #[default]
+    Plain,
+    /// With the special tokens the tokenizer adds for the model (BERT's `[CLS] ... [SEP]`),
+    /// kept when a text is cut.
+    ForModel,
+}
+
+impl TextEncoding {
+    /// `text`'s ids, in at most `max_len` tokens when given.
+    pub fn encode(self, tokenizer: &Tokenizer, text: &str, max_len: Option<usize>) -> Vec<u32> {
+        match (self, max_len) {
+            (Self::Plain, None) => tokenizer.encode(text),
+            (Self::Plain, Some(n)) => tokenizer.encode(text).into_iter().take(n).collect(),
+            (Self::ForModel, None) => tokenizer.encode_for_model(text),
+            (Self::ForModel, Some(n)) => tokenizer.encode_for_model_within(text, n),
+        }
+    }
+}
+
 impl EncodedTexts {
     /// Encodes `texts`; `max_len` `None` pads to the longest (the book's training split),
     /// `Some(n)` cuts longer texts to `n` (the book's validation and test splits, cut to
     /// the training length). Texts that encode to no tokens keep one padding token.
     pub fn new(texts: &[&str], labels: Vec<usize>, tokenizer: &Tokenizer, max_len: Option<usize>, pad_id: u32) -> Self {
+        Self::encoded(texts, labels, tokenizer, TextEncoding::Plain, max_len, pad_id)
+    }
+
+    /// [`EncodedTexts::new`] with the texts encoded as `encoding` says.
+    pub fn encoded(
+        texts: &[&str],
+        labels: Vec<usize>,
+        tokenizer: &Tokenizer,
+        encoding: TextEncoding,
+        max_len: Option<usize>,
+        pad_id: u32,
+    ) -> Self {
         assert_eq!(texts.len(), labels.len(), "one label per text");
-        let mut ids: Vec<Vec<u32>> = texts.iter().map(|t| tokenizer.encode(t)).collect();
+        let mut ids: Vec<Vec<u32>> = texts.iter().map(|t| encoding.encode(tokenizer, t, None)).collect();
         let longest = ids.iter().map(Vec::len).max().unwrap_or(1).max(1);
         let max_len = max_len.unwrap_or(longest).max(1);
         let mut truncated = 0;
-        for text in &mut ids {
-            if text.len() > max_len {
-                text.truncate(max_len);
+        for (text, ids) in texts.iter().zip(&mut ids) {
+            if ids.len() > max_len {
+                *ids = encoding.encode(tokenizer, text, Some(max_len));
                 truncated += 1;
             }
         }

@@ -9,7 +9,7 @@ mod labeled_texts;
 mod numpy_random;
 
 pub use balance_split::{SplitFractions, TextSplits, balance_classes, split_rows};
-pub use class_batch::{ClassBatch, ClassBatcher, ClassItem, EncodedTexts};
+pub use class_batch::{ClassBatch, ClassBatcher, ClassItem, EncodedTexts, TextEncoding};
 pub use delimited::parse_delimited;
 pub use labeled_texts::{LabelSet, LabeledText, TableSpec, read_labeled_texts};
 pub use numpy_random::NumpyRandomState;

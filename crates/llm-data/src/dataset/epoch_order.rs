@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use burn::data::dataset::{Dataset, DatasetError};
@@ -18,6 +19,8 @@ pub struct EpochOrder {
     source: Source,
     len: usize,
     permutation: Arc<RwLock<Vec<usize>>>,
+    /// The epoch last set (0 before the first).
+    epoch: Arc<AtomicUsize>,
 }
 
 #[derive(Clone)]
@@ -50,7 +53,7 @@ impl EpochOrder {
     }
 
     fn with_source(len: usize, source: Source) -> Self {
-        Self { source, len, permutation: Arc::new(RwLock::new((0..len).collect())) }
+        Self { source, len, permutation: Arc::new(RwLock::new((0..len).collect())), epoch: Arc::new(AtomicUsize::new(0)) }
     }
 
     /// Fixes the order for `epoch` (1-based) for every reader of this order.
@@ -73,6 +76,13 @@ impl EpochOrder {
             }
         };
         *self.permutation.write().expect("epoch order lock") = order;
+        self.epoch.store(epoch, Ordering::SeqCst);
+    }
+
+    /// The epoch last set by [`set_epoch`](Self::set_epoch) (0 before the first), for data
+    /// that changes with the epoch (masked-LM examples masked afresh each epoch).
+    pub fn epoch(&self) -> usize {
+        self.epoch.load(Ordering::SeqCst)
     }
 
     fn index(&self, i: usize) -> Option<usize> {

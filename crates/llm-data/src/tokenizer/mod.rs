@@ -13,5 +13,5 @@ pub use gpt2_files::{END_OF_TEXT, END_OF_TEXT_ID, gpt2_merges, gpt2_vocab, hf_fr
 pub use stream::StreamDecoder;
 pub use tokenizer::{TOKENIZER_FILE, Tokenizer};
 pub use sentencepiece::{SPACE_PIECE, SentencePiece};
-pub use train::train_bpe;
+pub use train::{TokenizerKind, UNIGRAM_SPECIALS, WORDPIECE_SPECIALS, train_bpe, train_tokenizer};
 pub use translation::{MARIAN_VOCAB, MarianTokenizer, SOURCE_SPM, TARGET_SPM, TranslationTokenizer};

@@ -103,6 +103,26 @@ impl Tokenizer {
         }
     }
 
+    /// [`Tokenizer::encode_for_model`] in at most `max_len` tokens: a longer text loses its
+    /// last tokens of text, not the special tokens around it (`transformers`'
+    /// `truncation=True`: BERT keeps `[CLS] ... [SEP]`).
+    pub fn encode_for_model_within(&self, text: &str, max_len: usize) -> Vec<u32> {
+        let framed = self.encode_for_model(text);
+        if framed.len() <= max_len {
+            return framed;
+        }
+        let plain = self.encode(text);
+        let prefix = framed.windows(plain.len().max(1)).position(|w| w == plain.as_slice()).filter(|_| !plain.is_empty());
+        match prefix {
+            Some(p) if framed.len() - plain.len() <= max_len => {
+                let suffix = &framed[p + plain.len()..];
+                let room = max_len - p - suffix.len();
+                [&framed[..p], &plain[..room], suffix].concat()
+            }
+            _ => framed[..max_len].to_vec(),
+        }
+    }
+
     /// The vocabulary's string for `id` (`##ing` for a WordPiece continuation), if any.
     pub fn id_to_token(&self, id: u32) -> Option<String> {
         match self {

@@ -1,10 +1,10 @@
 use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::{Bool, Device, Tensor};
 
-use super::BertConfig;
+use super::{BertConfig, BertLayerLora};
 use crate::dropout::Dropout;
-use crate::lora::adapted;
+use crate::lora::{LoraAdapter, adapted};
 use crate::masked_attention::{masked_attention, merge_heads, padding_mask, split_heads};
 
 /// BERT's attention sublayer, post-norm: `norm(x + drop(output(attend(x))))`, where every
@@ -26,7 +26,7 @@ pub struct BertAttention {
 impl BertAttention {
     pub fn new(config: &BertConfig, device: &Device) -> Self {
         let d = config.hidden_size;
-        let linear = || LinearConfig::new(d, d).init(device);
+        let linear = || config.hf_init().linear(d, d, device);
         Self {
             query: linear(),
             key: linear(),
@@ -43,16 +43,17 @@ impl BertAttention {
     /// - x: `[batch, seq, d]`
     /// - padding: `[batch, seq]`, true at padding positions (which no position attends to)
     /// - output: `[batch, seq, d]`
-    pub fn forward(&self, x: Tensor<3>, padding: Option<&Tensor<2, Bool>>) -> Tensor<3> {
-        let heads = |layer: &Linear| split_heads(adapted(layer, None, x.clone()), self.n_heads);
+    /// - lora: the layer's adapters, if any
+    pub fn forward(&self, x: Tensor<3>, padding: Option<&Tensor<2, Bool>>, lora: Option<&BertLayerLora>) -> Tensor<3> {
+        let heads = |layer: &Linear, adapter: Option<&LoraAdapter>| split_heads(adapted(layer, adapter, x.clone()), self.n_heads);
         let context = masked_attention(
-            heads(&self.query),
-            heads(&self.key),
-            heads(&self.value),
+            heads(&self.query, lora.map(|l| &l.query)),
+            heads(&self.key, lora.map(|l| &l.key)),
+            heads(&self.value, lora.map(|l| &l.value)),
             padding.map(padding_mask),
             &self.attention_dropout,
         );
-        let out = self.dropout.forward(adapted(&self.output, None, merge_heads(context)));
+        let out = self.dropout.forward(adapted(&self.output, lora.map(|l| &l.attention_output), merge_heads(context)));
         self.layer_norm.forward(x + out)
     }
 }

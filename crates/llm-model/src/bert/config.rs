@@ -81,6 +81,11 @@ impl BertConfig {
         }
     }
 
+    /// How fresh weights are drawn (`initializer_range`, 0.02 by default).
+    pub fn hf_init(&self) -> crate::hf_init::HfInit {
+        crate::hf_init::HfInit::from_extra(&self.extra, "initializer_range")
+    }
+
     /// The size of each attention head.
     pub fn head_dim(&self) -> usize {
         self.hidden_size / self.num_attention_heads

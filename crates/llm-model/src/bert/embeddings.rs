@@ -1,5 +1,5 @@
 use burn::module::Module;
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig};
+use burn::nn::{Embedding, LayerNorm, LayerNormConfig};
 use burn::tensor::{Device, Int, Tensor};
 
 use super::BertConfig;
@@ -20,9 +20,9 @@ impl BertEmbeddings {
     pub fn new(config: &BertConfig, device: &Device) -> Self {
         let d = config.hidden_size;
         Self {
-            word_embeddings: EmbeddingConfig::new(config.vocab_size, d).init(device),
-            position_embeddings: EmbeddingConfig::new(config.max_position_embeddings, d).init(device),
-            token_type_embeddings: EmbeddingConfig::new(config.type_vocab_size, d).init(device),
+            word_embeddings: config.hf_init().embedding(config.vocab_size, d, device),
+            position_embeddings: config.hf_init().embedding(config.max_position_embeddings, d, device),
+            token_type_embeddings: config.hf_init().embedding(config.type_vocab_size, d, device),
             layer_norm: LayerNormConfig::new(d).with_epsilon(config.layer_norm_eps).init(device),
             dropout: Dropout::new(config.hidden_dropout_prob),
         }

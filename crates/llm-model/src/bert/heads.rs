@@ -1,5 +1,5 @@
 use burn::module::{Module, Param};
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 
@@ -22,7 +22,7 @@ impl MlmHead {
     pub fn new(config: &BertConfig, device: &Device) -> Self {
         let d = config.hidden_size;
         Self {
-            dense: LinearConfig::new(d, d).init(device),
+            dense: config.hf_init().linear(d, d, device),
             layer_norm: LayerNormConfig::new(d).with_epsilon(config.layer_norm_eps).init(device),
             bias: Param::from_tensor(Tensor::zeros([config.vocab_size], device)),
         }
@@ -45,7 +45,7 @@ pub struct Pooler {
 
 impl Pooler {
     pub fn new(config: &BertConfig, device: &Device) -> Self {
-        Self { dense: LinearConfig::new(config.hidden_size, config.hidden_size).init(device) }
+        Self { dense: config.hf_init().linear(config.hidden_size, config.hidden_size, device) }
     }
 
     /// `[batch, seq, d] -> [batch, d]`

@@ -1,9 +1,9 @@
 use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Bool, Device, Tensor};
 
-use super::{BertAttention, BertConfig};
+use super::{BertAttention, BertConfig, BertLayerLora};
 use crate::dropout::Dropout;
 use crate::lora::adapted;
 
@@ -19,6 +19,8 @@ pub struct BertLayer {
     /// HF's `output.LayerNorm`.
     pub layer_norm: LayerNorm,
     pub dropout: Dropout,
+    /// LoRA adapters beside the layer's projections, when fine-tuned with them.
+    pub lora: Option<BertLayerLora>,
 }
 
 impl BertLayer {
@@ -26,18 +28,20 @@ impl BertLayer {
         let (d, hidden) = (config.hidden_size, config.intermediate_size);
         Self {
             attention: BertAttention::new(config, device),
-            intermediate: LinearConfig::new(d, hidden).init(device),
-            output: LinearConfig::new(hidden, d).init(device),
+            intermediate: config.hf_init().linear(d, hidden, device),
+            output: config.hf_init().linear(hidden, d, device),
             layer_norm: LayerNormConfig::new(d).with_epsilon(config.layer_norm_eps).init(device),
             dropout: Dropout::new(config.hidden_dropout_prob),
+            lora: None,
         }
     }
 
     /// `[batch, seq, d] -> [batch, seq, d]`; `padding` as in [`BertAttention::forward`].
     pub fn forward(&self, x: Tensor<3>, padding: Option<&Tensor<2, Bool>>) -> Tensor<3> {
-        let x = self.attention.forward(x, padding);
-        let hidden = gelu(adapted(&self.intermediate, None, x.clone()));
-        let out = self.dropout.forward(adapted(&self.output, None, hidden));
+        let lora = self.lora.as_ref();
+        let x = self.attention.forward(x, padding, lora);
+        let hidden = gelu(adapted(&self.intermediate, lora.map(|l| &l.intermediate), x.clone()));
+        let out = self.dropout.forward(adapted(&self.output, lora.map(|l| &l.output), hidden));
         self.layer_norm.forward(x + out)
     }
 }

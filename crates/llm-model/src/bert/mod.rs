@@ -12,6 +12,7 @@ mod embeddings;
 mod fill_mask;
 mod heads;
 mod layer;
+mod lora;
 mod model;
 mod weights;
 
@@ -23,4 +24,5 @@ pub use embeddings::BertEmbeddings;
 pub use fill_mask::{Candidate, MaskPredictions};
 pub use heads::{MlmHead, Pooler};
 pub use layer::BertLayer;
+pub use lora::BertLayerLora;
 pub use model::{Bert, BertArchitecture, BertInput};

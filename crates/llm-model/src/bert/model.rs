@@ -1,5 +1,5 @@
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::Linear;
 use burn::tensor::{Bool, Device, Int, Tensor};
 
 use super::{BertConfig, BertEmbeddings, BertLayer, MlmHead, Pooler};
@@ -78,7 +78,7 @@ impl Bert {
             mlm_head: (architecture == BertArchitecture::MaskedLm).then(|| MlmHead::new(config, device)),
             classifier: match architecture {
                 BertArchitecture::SequenceClassification { num_labels } => {
-                    Some(LinearConfig::new(config.hidden_size, num_labels).init(device))
+                    Some(config.hf_init().linear(config.hidden_size, num_labels, device))
                 }
                 _ => None,
             },
@@ -89,6 +89,19 @@ impl Bert {
 
     pub fn config(&self) -> &BertConfig {
         &self.config
+    }
+
+    /// The same encoder with the heads of `architecture`: heads it has are kept, missing
+    /// ones are fresh, others dropped (a pretrained BertForMaskedLM becomes a BertModel for
+    /// a classifier, keeping a pooler it was saved with).
+    pub fn with_heads(mut self, architecture: BertArchitecture, device: &Device) -> Self {
+        let fresh = Self::new(&self.config, architecture, device);
+        let own_pooler = self.pooler.take();
+        self.pooler = fresh.pooler.map(|new| own_pooler.unwrap_or(new));
+        let own_mlm_head = self.mlm_head.take();
+        self.mlm_head = fresh.mlm_head.map(|new| own_mlm_head.unwrap_or(new));
+        self.classifier = fresh.classifier;
+        self
     }
 
     pub fn architecture(&self) -> BertArchitecture {

@@ -1,8 +1,9 @@
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::Linear;
 use burn::tensor::{Bool, Device, Tensor};
 
 use crate::dropout::Dropout;
+use crate::hf_init::HfInit;
 use crate::lora::adapted;
 use crate::masked_attention::{masked_attention, merge_heads, split_heads};
 
@@ -20,8 +21,8 @@ pub struct MarianAttention {
 }
 
 impl MarianAttention {
-    pub fn new(d_model: usize, n_heads: usize, dropout: f64, device: &Device) -> Self {
-        let linear = || LinearConfig::new(d_model, d_model).init(device);
+    pub fn new(d_model: usize, n_heads: usize, dropout: f64, init: HfInit, device: &Device) -> Self {
+        let linear = || init.linear(d_model, d_model, device);
         Self { q_proj: linear(), k_proj: linear(), v_proj: linear(), out_proj: linear(), dropout: Dropout::new(dropout), n_heads }
     }
 

@@ -114,6 +114,11 @@ impl MarianConfig {
         Ok(())
     }
 
+    /// How fresh weights are drawn (`init_std`, 0.02 by default).
+    pub fn hf_init(&self) -> crate::hf_init::HfInit {
+        crate::hf_init::HfInit::from_extra(&self.extra, "init_std")
+    }
+
     /// A freshly initialised model (weights from the device's generator).
     pub fn init(&self, device: &Device) -> Result<Marian, ModelError> {
         self.validate()?;

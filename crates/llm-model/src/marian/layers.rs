@@ -1,5 +1,5 @@
 use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::{gelu, relu, silu};
 use burn::tensor::{Bool, Device, Tensor};
 
@@ -24,8 +24,8 @@ impl FeedForward {
     fn new(config: &MarianConfig, ffn_dim: usize, device: &Device) -> Self {
         let d = config.d_model;
         Self {
-            fc1: LinearConfig::new(d, ffn_dim).init(device),
-            fc2: LinearConfig::new(ffn_dim, d).init(device),
+            fc1: config.hf_init().linear(d, ffn_dim, device),
+            fc2: config.hf_init().linear(ffn_dim, d, device),
             final_layer_norm: LayerNormConfig::new(d).with_epsilon(1e-5).init(device),
             activation_dropout: Dropout::new(config.activation_dropout),
             dropout: Dropout::new(config.dropout),
@@ -62,7 +62,7 @@ pub struct EncoderLayer {
 impl EncoderLayer {
     pub fn new(config: &MarianConfig, device: &Device) -> Self {
         Self {
-            self_attn: MarianAttention::new(config.d_model, config.encoder_attention_heads, config.attention_dropout, device),
+            self_attn: MarianAttention::new(config.d_model, config.encoder_attention_heads, config.attention_dropout, config.hf_init(), device),
             self_attn_layer_norm: norm(config, device),
             ffn: FeedForward::new(config, config.encoder_ffn_dim, device),
             dropout: Dropout::new(config.dropout),
@@ -92,7 +92,7 @@ pub struct DecoderLayer {
 
 impl DecoderLayer {
     pub fn new(config: &MarianConfig, device: &Device) -> Self {
-        let attention = || MarianAttention::new(config.d_model, config.decoder_attention_heads, config.attention_dropout, device);
+        let attention = || MarianAttention::new(config.d_model, config.decoder_attention_heads, config.attention_dropout, config.hf_init(), device);
         Self {
             self_attn: attention(),
             self_attn_layer_norm: norm(config, device),

@@ -1,5 +1,5 @@
 use burn::module::{Module, Param};
-use burn::nn::{Embedding, EmbeddingConfig};
+use burn::nn::Embedding;
 use burn::tensor::{Bool, Device, Int, Tensor};
 
 use super::{DecoderLayer, EncoderLayer, MarianConfig, sinusoidal_positions};
@@ -82,7 +82,7 @@ impl DecoderCache {
 impl Marian {
     pub(crate) fn new(config: &MarianConfig, device: &Device) -> Self {
         Self {
-            shared: EmbeddingConfig::new(config.vocab_size, config.d_model).init(device),
+            shared: config.hf_init().embedding(config.vocab_size, config.d_model, device),
             encoder: (0..config.encoder_layers).map(|_| EncoderLayer::new(config, device)).collect(),
             decoder: (0..config.decoder_layers).map(|_| DecoderLayer::new(config, device)).collect(),
             final_logits_bias: Param::from_tensor(Tensor::zeros([config.vocab_size], device)),

@@ -1,4 +1,5 @@
-//! Classifier directories: the body as a Hugging Face directory of its family, plus
+//! Classifier directories: the body as a Hugging Face directory of its family (a BERT body:
+//! a `BertModel` with its pooler), plus
 //! `classifier.safetensors` (the head, `score.weight` `[classes, d]` and `score.bias`),
 //! `classifier.json` ([`ClassifierMeta`]) and, for an unmerged LoRA model,
 //! `adapter.safetensors` (every adapter's `A` `[d_in, rank]` and `B` `[rank, d_out]`).
@@ -10,9 +11,9 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::assign::{Loader, host};
-use super::{HostTensor, load_language_model, read_safetensors, save_language_model, write_atomically, write_safetensors};
+use super::{HostTensor, read_safetensors, write_atomically, write_safetensors};
 use crate::lora::{LoraAdapter, LoraConfig};
-use crate::{CausalModel, Classifier, ModelError, Pooling};
+use crate::{Classifier, ClassifierBody, ModelError, Pooling};
 
 const HEAD_FILE: &str = "classifier.safetensors";
 const ADAPTER_FILE: &str = "adapter.safetensors";
@@ -43,7 +44,7 @@ pub fn save_classifier_dir(model: &Classifier, meta: &ClassifierMeta, dir: &Path
     } else {
         model.clone()
     };
-    save_language_model(&model.body, dir)?;
+    model.body.save(dir)?;
     let pt = || HashMap::from([("format".to_string(), "pt".to_string())]);
     let mut head = vec![("score.weight".to_string(), host(&model.head.weight.val()).transpose())];
     if let Some(bias) = &model.head.bias {
@@ -73,10 +74,13 @@ pub fn load_classifier_dir(dir: &Path, device: &Device) -> Result<(Classifier, C
         path: meta_path.clone(),
         message: e.to_string(),
     })?;
-    let body = load_language_model(dir, device)?;
-    let d = body.emb_dim();
+    let body = ClassifierBody::load(dir, device)?;
+    let d = body.hidden_size();
     let classes = meta.labels.len();
-    let mut model = Classifier::new(body, classes, meta.pooling, device);
+    let mut model = Classifier::new(body, classes, meta.pooling, device).map_err(|e| ModelError::Config {
+        path: meta_path.clone(),
+        message: e.to_string(),
+    })?;
     let head_path = dir.join(HEAD_FILE);
     let mut map = read_safetensors(&head_path)?;
     let mut loader = Loader { map: &mut map, device };

@@ -48,6 +48,17 @@ pub enum ModelKind {
     Marian,
 }
 
+impl ModelKind {
+    /// The `model_type` of the kind's `config.json`.
+    pub fn model_type(self) -> &'static str {
+        match self {
+            Self::Decoder(family) => family.model_type(),
+            Self::Bert => "bert",
+            Self::Marian => "marian",
+        }
+    }
+}
+
 /// The model types of encoders and encoder–decoders, for error messages.
 const ENCODER_TYPES: [&str; 2] = ["bert", "marian"];
 

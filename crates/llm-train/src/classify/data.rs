@@ -2,7 +2,7 @@ use std::path::Path;
 
 use llm_data::Tokenizer;
 use llm_data::classification::{
-    EncodedTexts, LabelSet, LabeledText, SplitFractions, TableSpec, balance_classes, read_labeled_texts, split_rows,
+    EncodedTexts, LabelSet, LabeledText, SplitFractions, TableSpec, TextEncoding, balance_classes, read_labeled_texts, split_rows,
 };
 
 use crate::config::ClassifySection;
@@ -18,13 +18,14 @@ pub struct ClassData {
 }
 
 /// Reads `file` as the book's chapter 6 does: classes balanced by undersampling (unless
-/// `balance` is off), a seeded shuffle and split, texts padded to the longest training
-/// text (or `max_length`, and never beyond `context` tokens), validation and test texts
-/// cut to that length.
+/// `balance` is off), a seeded shuffle and split, texts encoded as `encoding` says and
+/// padded to the longest training text (or `max_length`, and never beyond `context`
+/// tokens), validation and test texts cut to that length.
 pub fn load_class_data(
     section: &ClassifySection,
     file: &Path,
     tokenizer: &Tokenizer,
+    encoding: TextEncoding,
     context: usize,
     seed: u64,
 ) -> Result<ClassData, TrainError> {
@@ -67,7 +68,7 @@ pub fn load_class_data(
     let encode = |rows: &[usize], max_len: Option<usize>| -> Result<EncodedTexts, TrainError> {
         let picked: Vec<LabeledText> = rows.iter().map(|&r| texts[r].clone()).collect();
         let strs: Vec<&str> = picked.iter().map(|t| t.text.as_str()).collect();
-        Ok(EncodedTexts::new(&strs, labels.indices(&picked, file)?, tokenizer, max_len, pad))
+        Ok(EncodedTexts::encoded(&strs, labels.indices(&picked, file)?, tokenizer, encoding, max_len, pad))
     };
     let cap = section.max_length.unwrap_or(usize::MAX).min(context);
     let mut train = encode(&splits.train, None)?;

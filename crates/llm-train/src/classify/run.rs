@@ -7,7 +7,8 @@ use burn::data::dataset::Dataset;
 use burn::module::Module;
 use burn::train::SupervisedTraining;
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
-use llm_data::classification::{ClassBatch, ClassBatcher, EncodedTexts};
+use llm_data::classification::{ClassBatch, ClassBatcher, EncodedTexts, TextEncoding};
+use llm_model::ClassifierBody;
 use llm_data::dataset::{LoaderOptions, lm_loader};
 use llm_model::lora::trainable_params;
 use llm_model::weights::{ClassifierMeta, save_classifier_dir, write_atomically};
@@ -48,9 +49,10 @@ pub fn finetune_classify(config: &ExperimentConfig, options: &PretrainOptions) -
         TrainError::Invalid("classification needs a [classify] section in the config (see experiments/spam-offline.toml)".into())
     })?;
     let out = &options.out;
-    let (mut start, body) = RunStart::new(config, options, None)?;
-    check_pad_token(section.pad_token_id, &body, "classify.pad_token_id")?;
-    let data = load_class_data(section, &start.data_file, &start.tokenizer, start.context, config.seed)?;
+    let (mut start, body) = RunStart::new::<ClassifierBody>(config, options, None)?;
+    check_pad_token(section.pad_token_id, body.vocab_size(), body.model_type(), "classify.pad_token_id")?;
+    let encoding = if body.reads_special_tokens() { TextEncoding::ForModel } else { TextEncoding::Plain };
+    let data = load_class_data(section, &start.data_file, &start.tokenizer, encoding, start.context, config.seed)?;
     let state = ClassifierState {
         labels: data.labels.names.clone(),
         pooling: section.pooling,

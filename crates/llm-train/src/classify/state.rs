@@ -1,6 +1,6 @@
 use burn::module::Module;
 use burn::tensor::Device;
-use llm_model::{Classifier, LanguageModel, LoraConfig, Pooling};
+use llm_model::{Classifier, ClassifierBody, LoraConfig, Pooling};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Trainable;
@@ -19,8 +19,9 @@ pub struct ClassifierState {
 }
 
 /// `body` with a fresh class head, its parameters frozen but for the `trainable` part.
-pub fn build_classifier(body: LanguageModel, state: &ClassifierState, device: &Device) -> Result<Classifier, TrainError> {
-    let mut model = Classifier::new(body, state.labels.len(), state.pooling, device);
+pub fn build_classifier(body: ClassifierBody, state: &ClassifierState, device: &Device) -> Result<Classifier, TrainError> {
+    let mut model = Classifier::new(body, state.labels.len(), state.pooling, device)
+        .map_err(|e| TrainError::Invalid(format!("classify.pooling: {e}")))?;
     match (state.trainable, &state.lora) {
         (Trainable::All, _) => {}
         (Trainable::Head, _) => model.body = model.body.no_grad(),

@@ -68,6 +68,10 @@ pub struct DataSection {
     /// Pre-tokenize the text once into a memory-mapped token file in this directory (reused
     /// by later runs), and split train/validation by tokens instead of characters.
     pub token_cache: Option<String>,
+    /// A fresh model's tokenizer: `gpt2` (default), `bpe`, `wordpiece` or `unigram` (trained
+    /// on the data file with the model's `vocab_size`), or a `tokenizer.json` path. A run
+    /// started from a model directory uses the directory's.
+    pub tokenizer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

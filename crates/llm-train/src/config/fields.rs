@@ -39,6 +39,12 @@ impl Fields {
         Self { paths }
     }
 
+    /// Settings by name (a configuration whose type also takes any other key, as BERT's and
+    /// Marian's `config.json` keep unknown keys: only its own fields are settings).
+    pub fn named(names: impl IntoIterator<Item = String>) -> Self {
+        Self { paths: names.into_iter().map(|n| (n, Kind::Value)).collect() }
+    }
+
     /// The settings of either (the first's kind where both have a path).
     pub fn union(mut self, other: Fields) -> Self {
         for (path, kind) in other.paths {

@@ -10,7 +10,8 @@ use super::{ConfigError, Fields};
 
 /// A fresh model of `preset` (of any family: `gpt2-small`, `llama-3.2-1b`, `qwen3-0.6b`)
 /// with any of its settings overridden by the names of the family's configuration
-/// ([`GptConfig`]'s or [`DecoderConfig`]'s: `emb_dim = 512`, `n_layers = 2`), or the model
+/// ([`GptConfig`]'s or [`DecoderConfig`]'s: `emb_dim = 512`, `n_layers = 2`; an encoder's
+/// `config.json` keys: `hidden_size = 128`), or the model
 /// directory `init_from` (`--init-from` overrides it), of which `dropout` and
 /// `context_length` still apply.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -55,6 +56,9 @@ impl ModelSection {
         let known = match self.preset_config()? {
             Some(ModelConfig::Llama(_) | ModelConfig::Qwen3(_)) => Fields::of::<DecoderConfig>(),
             Some(ModelConfig::Gpt2(_)) => Fields::of::<GptConfig>(),
+            Some(encoder @ (ModelConfig::Bert(_) | ModelConfig::Marian(_))) => {
+                Fields::named(encoder.fields().as_object().into_iter().flat_map(|o| o.keys().cloned()))
+            }
             None => Fields::of::<GptConfig>().union(Fields::of::<DecoderConfig>()),
         };
         if let Some(unknown) = self.settings.keys().find(|k| !known.has(k) && !known.is_section(k)) {

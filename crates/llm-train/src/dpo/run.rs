@@ -1,3 +1,4 @@
+use llm_model::{CausalModel, LanguageModel};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -36,8 +37,8 @@ pub fn finetune_dpo(config: &ExperimentConfig, options: &PretrainOptions) -> Res
         TrainError::Invalid("preference tuning needs a [dpo] section in the config (see experiments/dpo-offline.toml)".into())
     })?;
     let out = &options.out;
-    let (mut start, policy) = RunStart::new(config, options, None)?;
-    check_pad_token(section.pad_token_id, &policy, "dpo.pad_token_id")?;
+    let (mut start, policy) = RunStart::new::<LanguageModel>(config, options, None)?;
+    check_pad_token(section.pad_token_id, policy.vocab_size(), policy.family().model_type(), "dpo.pad_token_id")?;
     // The reference is the starting policy, frozen; a resumed run loads both.
     let reference = policy.clone();
     let policy = trainable_language_model(policy, section.trainable, config.lora.as_ref(), &start.ad)?;

@@ -4,6 +4,7 @@ use std::time::Instant;
 use burn::module::Module;
 use llm_data::instruction::InstructionBatcher;
 use llm_model::weights::write_atomically;
+use llm_model::{CausalModel, LanguageModel};
 use serde::Serialize;
 
 use super::{generate_responses, load_instruct_data};
@@ -41,8 +42,8 @@ pub fn finetune_instruct(config: &ExperimentConfig, options: &PretrainOptions) -
         TrainError::Invalid("instruction fine-tuning needs an [instruct] section in the config (see experiments/alpaca-offline.toml)".into())
     })?;
     let out = &options.out;
-    let (mut start, model) = RunStart::new(config, options, None)?;
-    check_pad_token(section.pad_token_id, &model, "instruct.pad_token_id")?;
+    let (mut start, model) = RunStart::new::<LanguageModel>(config, options, None)?;
+    check_pad_token(section.pad_token_id, model.vocab_size(), model.family().model_type(), "instruct.pad_token_id")?;
     let model = trainable_language_model(model, section.trainable, config.lora.as_ref(), &start.ad)?;
     let model = start.resume(CausalLm::new(model))?;
     let tokenizer = start.tokenizer.clone();
