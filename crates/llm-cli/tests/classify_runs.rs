@@ -127,8 +127,8 @@ fn llama_and_qwen3_bodies_learn_the_task_and_train_lora_on_all_seven_projections
     }
 }
 
-/// A BERT encoder of `bert-base-uncased`'s design, tiny and without dropout, with its
-/// WordPiece tokenizer trained on the data (`data.tokenizer`, set by [`BERT_SETTINGS`]).
+/// A BERT encoder of `bert-base-uncased`'s design, tiny and without dropout (its WordPiece
+/// tokenizer: [`bert_settings`]).
 const TINY_BERT: &str = r#"
 preset = "bert-base-uncased"
 vocab_size = 600
@@ -141,13 +141,23 @@ hidden_dropout_prob = 0.0
 attention_probs_dropout_prob = 0.0
 "#;
 
-/// What a BERT classifier of the experiment needs: its tokenizer, `[CLS]` pooling, `[PAD]`.
-const BERT_SETTINGS: [&str; 6] = ["--set", "data.tokenizer=wordpiece", "--set", "classify.pooling=cls", "--set", "classify.pad_token_id=0"];
+/// What a BERT classifier of `run` needs: a WordPiece tokenizer trained on its data (once,
+/// so that every run of the test reads the same ids; `data.tokenizer = "wordpiece"` would
+/// train one per run), `[CLS]` pooling, `[PAD]`.
+fn bert_settings(run: &Run) -> Vec<String> {
+    let tokenizer = llm_data::tokenizer::train_tokenizer(Path::new(&run.data), llm_data::tokenizer::TokenizerKind::WordPiece, 600, false).unwrap();
+    let file = run.out.with_file_name("tokenizer.json");
+    tokenizer.save(&file).unwrap();
+    let settings = [format!("data.tokenizer={}", file.display()), "classify.pooling=cls".into(), "classify.pad_token_id=0".into()];
+    settings.into_iter().flat_map(|s| ["--set".to_string(), s]).collect()
+}
 
 #[test]
 fn a_bert_body_pools_cls_learns_the_task_and_trains_lora_on_all_six_projections() {
     let run = setup_with(TINY_BERT);
-    learns_and_labels_with(&run, &BERT_SETTINGS);
+    let settings = bert_settings(&run);
+    let bert: Vec<&str> = settings.iter().map(String::as_str).collect();
+    learns_and_labels_with(&run, &bert);
     let config = std::fs::read_to_string(run.out.join("model/config.json")).unwrap();
     assert!(config.contains("\"model_type\": \"bert\"") && config.contains("BertModel"), "{config}");
     let meta = std::fs::read_to_string(run.out.join("model/classifier.json")).unwrap();
@@ -157,7 +167,7 @@ fn a_bert_body_pools_cls_learns_the_task_and_trains_lora_on_all_six_projections(
     // and output (4 (32 + 64) each), in 2 layers, and the 3-class head's 4 (32 + 3).
     let lora_layer = 4 * 4 * (32 + 32) + 2 * 4 * (32 + 64);
     let lora_head = 4 * (32 + 3);
-    let extra = [&BERT_SETTINGS[..], &["--set", "trainable=lora", "--max-steps", "2", "--merge-lora", "false"]].concat();
+    let extra = [&bert[..], &["--set", "trainable=lora", "--max-steps", "2", "--merge-lora", "false"]].concat();
     finetune(&run, &extra);
     let m = metrics(&run.out);
     assert_eq!(m["trainable_params"].as_u64(), Some((2 * lora_layer + lora_head) as u64));
@@ -165,6 +175,14 @@ fn a_bert_body_pools_cls_learns_the_task_and_trains_lora_on_all_six_projections(
     assert_eq!(adapters.len(), 2 * (2 * 6 + 1), "A and B of 6 adapters in each of 2 layers, and the head's");
     let model = run.out.display().to_string();
     assert!(ok(&["classify", "--model", &model, "--text", "great food"]).starts_with("label="));
+    // A resumed BERT classifier (its body rebuilt from the checkpoint's configuration, the
+    // pooler and head around it) continues as the uninterrupted run.
+    finetune(&run, &[&bert[..], &["--max-steps", "20"]].concat());
+    let whole = column(&run.out, "train_loss");
+    finetune(&run, &[&bert[..], &["--max-steps", "10"]].concat());
+    let out = run.out.display().to_string();
+    ok(&["finetune", "classify", "--resume", "--out", &out, "--data-file", &run.data, "--max-steps", "20"]);
+    assert_eq!(column(&run.out, "train_loss"), whole, "same losses after resuming at step 10");
     // [CLS] pooling needs BERT's pooler: a GPT body refuses it by name.
     let gpt = setup();
     let err = fails(&["finetune", "classify", "--config", &gpt.config, "--data-file", &gpt.data, "--out", gpt.out.to_str().unwrap(), "--set", "classify.pooling=cls"]);

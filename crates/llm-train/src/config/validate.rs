@@ -102,6 +102,26 @@ impl ExperimentConfig {
 mod tests {
     use crate::ExperimentConfig;
 
+    /// Every experiment the repository ships reads and validates, and names a model of a
+    /// kind that can be built (a preset's configuration, or a directory to start from).
+    #[test]
+    fn every_shipped_experiment_loads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let config = ExperimentConfig::load(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            if config.model.preset.is_some() {
+                config.model_config().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+            seen += 1;
+        }
+        assert!(seen >= 19, "{seen} experiments");
+    }
+
     const BOOK: &str = r#"
 seed = 123
 [model]
