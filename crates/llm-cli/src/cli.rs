@@ -313,12 +313,16 @@ pub struct TokenizeTrainArgs {
     /// UTF-8 text to train on.
     #[arg(long)]
     pub file: PathBuf,
-    /// Vocabulary size, including the 256 byte tokens and <|endoftext|>.
+    /// Vocabulary size (at most, for wordpiece and unigram), including the special tokens
+    /// (bpe: the 256 byte tokens and <|endoftext|>).
     #[arg(long, allow_negative_numbers = true)]
     pub vocab_size: usize,
     /// Where to write the tokenizer.json.
     #[arg(long)]
     pub out: PathBuf,
+    /// GPT-2's byte-level `bpe`, BERT's `wordpiece` or SentencePiece's `unigram`.
+    #[arg(long, default_value = "bpe", value_parser = ["bpe", "wordpiece", "unigram"])]
+    pub kind: String,
 }
 
 #[derive(Debug, Args)]

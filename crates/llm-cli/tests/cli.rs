@@ -43,6 +43,13 @@ fn tokenize_train_writes_a_tokenizer_that_loads() {
     let ids = ok(&["tokenize", "--tokenizer", &out_s, "--text", "I had always thought Jack Gisburn"]);
     let text = ok(&["tokenize", "--tokenizer", &out_s, "--decode", "--text", ids.trim()]);
     assert_eq!(text.trim_end(), "I had always thought Jack Gisburn");
+    // BERT's WordPiece: lower-cased, and `tokenize` shows the text's own ids (no [CLS]/[SEP]).
+    let printed = ok(&["tokenize", "train", "--kind", "wordpiece", "--file", &verdict(), "--vocab-size", "800", "--out", &out_s]);
+    assert!(printed.contains("vocab_size="), "{printed}");
+    let ids = ok(&["tokenize", "--tokenizer", &out_s, "--text", "I had always thought Jack Gisburn"]);
+    assert!(ids.split_whitespace().all(|id| id.parse::<u32>().unwrap() > 4), "no special token: {ids}");
+    let text = ok(&["tokenize", "--tokenizer", &out_s, "--decode", "--text", ids.trim()]);
+    assert_eq!(text.trim_end(), "i had always thought jack gisburn");
 }
 
 #[test]

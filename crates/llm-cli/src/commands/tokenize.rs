@@ -3,7 +3,7 @@ use std::io::Write;
 use anyhow::Context;
 use llm_data::Tokenizer;
 use llm_data::corpus::read_text_file;
-use llm_data::tokenizer::train_bpe;
+use llm_data::tokenizer::{TokenizerKind, train_tokenizer};
 
 use crate::cli::{GlobalArgs, TokenizeArgs, TokenizeCommand, TokenizeTrainArgs};
 
@@ -37,7 +37,8 @@ pub fn run(args: TokenizeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 }
 
 fn run_train(args: TokenizeTrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let tokenizer = train_bpe(&args.file, args.vocab_size, !global.json)?;
+    let kind = TokenizerKind::parse(&args.kind).expect("clap allows only the known kinds");
+    let tokenizer = train_tokenizer(&args.file, kind, args.vocab_size, !global.json)?;
     tokenizer.save(&args.out)?;
     crate::commands::print_results(
         global,
