@@ -68,6 +68,11 @@ impl Inputs {
 }
 
 /// Runs `args`, which must fail with one error line holding every one of `expected`.
+/// A model directory of `llm-model`'s test fixtures.
+fn model_fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../llm-model/tests/fixtures").join(name).display().to_string()
+}
+
 fn refused(args: &[&str], expected: &[&str]) {
     let line = fails(args);
     assert!(line.matches("(os error").count() <= 1, "llm {args:?}: a cause repeated: {line}");
@@ -219,6 +224,15 @@ fn bad_experiment_files_and_settings() {
     train(&["--data-file", &i.path("short.txt")], &["short.txt", "tokens"]);
     train(&["--init-from", i.dir.path().to_str().unwrap()], &[i.dir.path().to_str().unwrap()]);
     train(&["--init-from", &i.model(), "--set", "context_length=4096"], &["context_length = 4096", "32"]);
+    train(&["--set", "data.tokenizer=no-such-tokenizer"], &["data.tokenizer", "no-such-tokenizer", "wordpiece"]);
+    // A BERT configuration needs BERT's special tokens: GPT-2's tokenizer is refused.
+    let bert_small = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments/bert-small.toml").display().to_string();
+    train(&["--config", &bert_small, "--data-file", &verdict(), "--set", "data.tokenizer=gpt2"], &["[CLS]", "data.tokenizer"]);
+    // A Marian directory whose tokenizer is SentencePiece files only.
+    let translate_small = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments/translate-small.toml").display().to_string();
+    train(&["--config", &translate_small, "--data-file", &verdict(), "--init-from", &model_fixture("marian")], &["tokenizer", "</s>"]);
+    // The section's dropout on an encoder directory: only its own value is accepted.
+    train(&["--init-from", &model_fixture("marian")], &["model.dropout = 0", "dropout", "0.1"]);
     refused(&["train", "--out", o, "--max-steps", "-1"], &["--max-steps", "-1"]);
     refused(&["train", "--resume", "--out", o], &["checkpoints", "no complete checkpoint"]);
     let never = i.out("never-ran");
@@ -249,6 +263,10 @@ fn bad_fine_tuning_data_and_models() {
     finetune("instruct", &["--init-from", &m, "--data-file", &i.path("missing-field.json")], &["missing-field.json", "output"]);
     finetune("dpo", &["--init-from", &m, "--data-file", &i.path("no-chosen.json")], &["no-chosen.json", "chosen"]);
     finetune("dpo", &["--init-from", &m, "--beta", "-1"], &["dpo.beta", "-1"]);
+    // An encoder where a decoder is trained, named with what the recipe needs.
+    let bert = model_fixture("bert-mlm");
+    finetune("instruct", &["--init-from", &bert], &["bert", "decoder language model"]);
+    finetune("dpo", &["--init-from", &bert], &["bert", "decoder language model"]);
     refused(&["classify", "--model", "/no/such/classifier", "--text", "hi"], &["/no/such/classifier", "no such directory"]);
     refused(&["classify", "--model", &m, "--text", "hi"], &["not a classifier"]);
     refused(&["classify", "--model", &m, "--text", "fine", "--text", ""], &["--text #2", "empty"]);

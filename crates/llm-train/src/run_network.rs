@@ -125,8 +125,7 @@ impl RunNetwork for Bert {
     }
 
     fn with_dropout(self, p: f64) -> Result<Self, TrainError> {
-        encoder_dropout(p, "bert", "hidden_dropout_prob")
-            .map(|()| self)
+        encoder_dropout(p, self.config().hidden_dropout_prob, "bert", "hidden_dropout_prob").map(|()| self)
     }
 
     fn config(&self) -> ModelConfig {
@@ -161,7 +160,7 @@ impl RunNetwork for Marian {
     }
 
     fn with_dropout(self, p: f64) -> Result<Self, TrainError> {
-        encoder_dropout(p, "marian", "dropout").map(|()| self)
+        encoder_dropout(p, self.config().dropout, "marian", "dropout").map(|()| self)
     }
 
     fn config(&self) -> ModelConfig {
@@ -218,10 +217,14 @@ impl RunNetwork for ClassifierBody {
     }
 }
 
-/// The section's `dropout` on a model directory of an encoder: its dropout is its
-/// `config.json`'s, so the setting is refused rather than silently ignored.
-fn encoder_dropout(p: f64, model_type: &str, own: &str) -> Result<(), TrainError> {
-    Err(TrainError::Invalid(format!(
-        "model.dropout = {p}: a {model_type} model's dropout is its config.json's `{own}`; leave model.dropout unset"
-    )))
+/// The section's `dropout` on a model directory of an encoder, whose dropout is its
+/// `config.json`'s `field` (`own`): the same value is accepted, another refused rather than
+/// silently ignored.
+fn encoder_dropout(p: f64, own: f64, model_type: &str, field: &str) -> Result<(), TrainError> {
+    match p == own {
+        true => Ok(()),
+        false => Err(TrainError::Invalid(format!(
+            "model.dropout = {p}: a {model_type} model's dropout is its config.json's `{field}` ({own}); leave model.dropout unset or set it to {own}"
+        ))),
+    }
 }

@@ -51,8 +51,14 @@ impl ModelSection {
 
     /// Checks that every setting names a field of the model's configuration (its preset's
     /// family's; GPT-2's or the decoders' without a preset), and the whole when there is a
-    /// preset to apply it to.
+    /// preset to apply it to. A section that starts from a directory without a preset (what
+    /// `config.toml` records for such a run: that model's own `config.json` settings, of any
+    /// kind) is not checked: only `dropout` and `context_length` apply, and
+    /// [`ModelSection::starting_from`] names every other setting that differs.
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.preset.is_none() && self.init_from.is_some() {
+            return Ok(());
+        }
         let known = match self.preset_config()? {
             Some(ModelConfig::Llama(_) | ModelConfig::Qwen3(_)) => Fields::of::<DecoderConfig>(),
             Some(ModelConfig::Gpt2(_)) => Fields::of::<GptConfig>(),
