@@ -50,7 +50,7 @@ pub(crate) trait RunNetwork: Sized {
         match Self::accepts(kind) {
             true => Ok(()),
             false => Err(TrainError::Invalid(format!(
-                "{what} holds a {} model; this recipe trains {}",
+                "{what} is a {} model; this recipe trains {}",
                 kind.model_type(),
                 Self::WHAT
             ))),

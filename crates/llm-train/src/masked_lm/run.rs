@@ -15,7 +15,7 @@ use crate::run_setup::{RunStart, train};
 use crate::{ExperimentConfig, PretrainOptions, PretrainSummary};
 
 /// Pretrains a BERT encoder by masked-word prediction on raw text, writing into
-/// `options.out` what [`crate::pretrain`] writes (`config.toml`, `metrics.csv`,
+/// `options.out` what [`crate::pretrain()`] writes (`config.toml`, `metrics.csv`,
 /// `samples.txt` with the sample prompt's best words each epoch, `checkpoints/`,
 /// `loss.png`, and `model/`, a `BertForMaskedLM` directory with its tokenizer).
 ///

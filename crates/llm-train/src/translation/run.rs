@@ -34,7 +34,7 @@ pub struct HeldOutScores {
 }
 
 /// Trains a Marian encoder–decoder on sentence pairs (a TSV file, `source<TAB>target` a
-/// line), writing into `options.out` what [`crate::pretrain`] writes (`samples.txt` holds
+/// line), writing into `options.out` what [`crate::pretrain()`] writes (`samples.txt` holds
 /// each epoch's translations of the first held-out sources) and, at the end,
 /// `translations.tsv` (every held-out source, reference and greedy translation) and
 /// `scores.json` (BLEU and chrF of those translations, as sacrebleu computes them).
