@@ -71,7 +71,7 @@ impl Classifier {
         let [b, t, d] = hidden.dims();
         let pooled = match self.pooling {
             Pooling::Cls => {
-                let pooled = self.body.cls_pooled(hidden).expect("`Classifier::new` checked the body has a pooler");
+                let pooled = self.body.cls_pooled(hidden).expect("`Classifier::new` checked that the body is BERT's");
                 return adapted(&self.head, self.head_lora.as_ref(), pooled);
             }
             Pooling::LastPosition => hidden.narrow(1, t - 1, 1),

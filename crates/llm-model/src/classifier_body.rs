@@ -107,17 +107,15 @@ impl ClassifierBody {
     }
 
     /// BERT's pooled `[CLS]` state of `hidden` (`tanh(dense(h₀))`), through the dropout
-    /// BertForSequenceClassification puts before its classifier: `[batch, d]`.
-    pub fn cls_pooled(&self, hidden: Tensor<3>) -> Result<Tensor<2>, ModelError> {
+    /// BertForSequenceClassification puts before its classifier: `[batch, d]`; `None` for a
+    /// decoder, which has no pooler.
+    pub fn cls_pooled(&self, hidden: Tensor<3>) -> Option<Tensor<2>> {
         match self {
             Self::Bert(m) => {
                 let pooler = m.pooler.as_ref().expect("a classifier's BERT body has a pooler");
-                Ok(m.classifier_dropout.forward(pooler.forward(hidden)))
+                Some(m.classifier_dropout.forward(pooler.forward(hidden)))
             }
-            Self::Decoder(m) => Err(ModelError::InvalidConfig(format!(
-                "pooling `cls` reads BERT's [CLS] pooler; a {} body has none (use last-token or mean)",
-                m.family().model_type()
-            ))),
+            Self::Decoder(_) => None,
         }
     }
 

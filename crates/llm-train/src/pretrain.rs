@@ -13,6 +13,7 @@ use llm_data::dataset::{
 use crate::dashboard_metrics::lm_metrics;
 use crate::error::TrainError;
 use crate::lm_task::LmTask;
+use crate::loop_plan::LoopPlan;
 use crate::run_dir::save_model_and_plot;
 use crate::run_loaders::RunLoaders;
 use crate::masked_lm::pretrain_masked_lm;
@@ -51,6 +52,28 @@ pub struct PretrainSummary {
     pub model_dir: PathBuf,
     /// Further figures of the run by name (a translation run's held-out `bleu` and `chrf`).
     pub scores: Vec<(&'static str, f64)>,
+}
+
+impl PretrainSummary {
+    /// What a run reports once `plan`'s loop has ended: its last step, the run's wall time
+    /// since `started`, where its model was saved, and `scores`.
+    pub(crate) fn of<B>(
+        plan: &LoopPlan<B>,
+        started: Instant,
+        model_dir: PathBuf,
+        scores: Vec<(&'static str, f64)>,
+    ) -> Result<Self, TrainError> {
+        let (last, val_loss) = plan.last_step()?;
+        Ok(Self {
+            steps: last.step,
+            tokens_seen: last.tokens_seen,
+            train_loss: last.train_loss,
+            val_loss,
+            wall_s: started.elapsed().as_secs_f64(),
+            model_dir,
+            scores,
+        })
+    }
 }
 
 /// Pretrains a model of any family on raw text as chapter 5 of the book does, writing into
@@ -97,16 +120,7 @@ pub fn pretrain(config: &ExperimentConfig, options: &PretrainOptions) -> Result<
     let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, lm_metrics)?;
 
     let model_dir = save_model_and_plot(&options.out, &model.model, &start.tokenizer)?;
-    let (last, val_loss) = plan.last_step()?;
-    Ok(PretrainSummary {
-        steps: last.step,
-        tokens_seen: last.tokens_seen,
-        train_loss: last.train_loss,
-        val_loss,
-        wall_s: started.elapsed().as_secs_f64(),
-        model_dir,
-        scores: Vec::new(),
-    })
+    PretrainSummary::of(&plan, started, model_dir, Vec::new())
 }
 
 /// Training and validation tokens: the text split 90/10 by characters as the book does,

@@ -64,16 +64,7 @@ pub fn pretrain_masked_lm(config: &ExperimentConfig, options: &PretrainOptions) 
     let (model, plan) = train(config, options, &mut start, loaders, batches_per_epoch, task, model, lm_metrics)?;
 
     let model_dir = save_model_and_plot(&options.out, &model.bert, &tokenizer)?;
-    let (last, val_loss) = plan.last_step()?;
-    Ok(PretrainSummary {
-        steps: last.step,
-        tokens_seen: last.tokens_seen,
-        train_loss: last.train_loss,
-        val_loss,
-        wall_s: started.elapsed().as_secs_f64(),
-        model_dir,
-        scores: Vec::new(),
-    })
+    PretrainSummary::of(&plan, started, model_dir, Vec::new())
 }
 
 /// The ids of `[CLS]`, `[SEP]` and `[MASK]`, which masked-LM examples need.

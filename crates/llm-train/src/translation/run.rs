@@ -86,16 +86,7 @@ pub fn train_translation(config: &ExperimentConfig, options: &PretrainOptions) -
     let scores = score_held_out(&scorer, &model, held_out, &options.out)?;
     tracing::info!(bleu = scores.bleu, chrf = scores.chrf, sentences = scores.sentences, "held-out translations");
     let model_dir = save_model_and_plot(&options.out, &model.marian, &start.tokenizer)?;
-    let (last, val_loss) = plan.last_step()?;
-    Ok(PretrainSummary {
-        steps: last.step,
-        tokens_seen: last.tokens_seen,
-        train_loss: last.train_loss,
-        val_loss,
-        wall_s: started.elapsed().as_secs_f64(),
-        model_dir,
-        scores: vec![("bleu", scores.bleu), ("chrf", scores.chrf)],
-    })
+    PretrainSummary::of(&plan, started, model_dir, vec![("bleu", scores.bleu), ("chrf", scores.chrf)])
 }
 
 /// The run's tokenizer as the translation tokenizer of `model`: a `tokenizer.json` whose
